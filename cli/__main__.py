@@ -1,0 +1,3 @@
+from claimgraph.commands import main
+
+main()
