@@ -1,0 +1,244 @@
+"""The ``claimgraph`` command line.
+
+Each command is a thin shell over ``claimgraph.loaders`` and ``claimgraph.graph``:
+it parses options, calls them, and prints. Exit codes: 0 success, 1 some input
+or check failed, 2 usage error (click's).
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+from claimgraph import __version__
+from claimgraph.graph.store import STORE_ENV, ClaimStore, default_store_path
+
+
+class Context:
+    """The store is opened lazily: ``--help`` and usage errors never touch it."""
+
+    def __init__(self, store_path: str | None):
+        self.store_path = store_path
+        self._store: ClaimStore | None = None
+
+    @property
+    def location(self) -> str:
+        return str(self.store_path or default_store_path())
+
+    def store(self, read_only: bool = False) -> ClaimStore:
+        if self._store is None:
+            try:
+                self._store = ClaimStore(self.location, read_only=read_only)
+            except OSError as exc:
+                raise click.ClickException(f"cannot open the store at {self.location}: {exc}") from None
+            if not read_only:
+                self._store.ensure_static_graphs()
+        return self._store
+
+
+pass_ctx = click.make_pass_decorator(Context)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--store", "store_path", envvar=STORE_ENV, metavar="PATH",
+              help=f"Store folder (default: ${STORE_ENV}, else $XDG_DATA_HOME/claimgraph/store).")
+@click.version_option(__version__, prog_name="claimgraph")
+@click.pass_context
+def main(click_ctx: click.Context, store_path: str | None) -> None:
+    """claimgraph: which evidence supports this statement?"""
+    click_ctx.obj = Context(store_path)
+
+
+# -- load ----------------------------------------------------------------------
+def _vocabulary(extra_files: tuple[str, ...]):
+    from claimgraph.loaders.mentions import Vocabulary
+
+    vocabulary = Vocabulary.default()
+    if extra_files:
+        vocabulary = vocabulary.with_files(extra_files)
+    return vocabulary
+
+
+@main.command()
+@click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
+@click.option("--vocab", "vocab_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
+              help="Extra vocabulary (SKOS Turtle or TSV) for mentions; repeatable.")
+@click.option("--format", "input_format", default=None, help="Force an input format (default: by content).")
+@click.option("--json", "as_json", is_flag=True, help="Print the per-file summary as JSON.")
+@pass_ctx
+def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], input_format: str | None,
+         as_json: bool) -> None:
+    """Load article, source and label files (or folders of them) into the store."""
+    from tqdm import tqdm
+
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import iter_input_files, read_file
+
+    try:
+        vocabulary = _vocabulary(vocab_files)
+    except Exception as exc:  # a user vocabulary with errors: say which file and line
+        raise click.ClickException(str(exc)) from None
+    store = ctx.store()
+    files = list(iter_input_files(paths))
+    outcomes = []
+    progress = tqdm(files, unit="file", disable=None if len(files) > 5 else True, file=sys.stderr)
+    for path in progress:
+        progress.set_postfix_str(path.name[:40], refresh=False)
+        outcomes.append(ingest(store, read_file(path, vocabulary, format=input_format)))
+    store.flush()
+    failed = [o for o in outcomes if not o.ok]
+    if as_json:
+        click.echo(json.dumps([_outcome_dict(o) for o in outcomes], indent=2))
+    else:
+        for outcome in outcomes:
+            _print_outcome(outcome)
+        click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; store: {ctx.location}")
+    if failed:
+        sys.exit(1)
+
+
+def _outcome_dict(outcome) -> dict:
+    return {"path": outcome.path, "format": outcome.format, "ok": outcome.ok, "sources": outcome.sources,
+            "errors": outcome.errors, "warnings": outcome.warnings,
+            "articles": [vars(a) for a in outcome.articles]}
+
+
+def _print_outcome(outcome) -> None:
+    status = "ok" if outcome.ok else "ERROR"
+    click.echo(f"{outcome.path} [{outcome.format or '?'}] {status}")
+    for a in outcome.articles:
+        click.echo(f"  {a.status:<11} {a.claims} claims, {a.citations} citations, {a.references} references, "
+                   f"{a.mentions} mentions, {len(a.warnings)} warnings: {a.title[:70]}")
+        for warning in a.warnings:
+            click.echo(f"    warning: {warning}")
+    if outcome.sources:
+        click.echo(f"  {outcome.sources} source record(s)")
+    for warning in outcome.warnings:
+        click.echo(f"  warning: {warning}")
+    for error in outcome.errors:
+        click.echo(f"  error: {error}", err=True)
+
+
+# -- query ---------------------------------------------------------------------
+RESULT_FORMATS = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV"}
+GRAPH_FORMATS = {"turtle": "TURTLE", "ntriples": "N_TRIPLES", "rdfxml": "RDF_XML", "jsonld": "JSON_LD"}
+
+
+@main.command()
+@click.argument("sparql", required=False)
+@click.option("-f", "--file", "query_file", type=click.File("r"), help="Read the query from a file ('-': stdin).")
+@click.option("--format", "fmt", default=None,
+              type=click.Choice(sorted(RESULT_FORMATS) + sorted(GRAPH_FORMATS) + ["table"]),
+              help="Output format (default: table for SELECT, turtle for CONSTRUCT).")
+@pass_ctx
+def query(ctx: Context, sparql: str | None, query_file, fmt: str | None) -> None:
+    """Run a SPARQL query against the store (default graph = union of all graphs)."""
+    import pyoxigraph
+
+    if query_file is not None:
+        sparql = query_file.read()
+    if not sparql:
+        raise click.UsageError("give a query, or --file")
+    store = ctx.store(read_only=True) if Path(ctx.location).exists() else ctx.store()
+    try:
+        result = store.query(sparql)
+    except SyntaxError as exc:
+        raise click.ClickException(f"query syntax: {exc}") from None
+    out = sys.stdout.buffer
+    if isinstance(result, bool) or isinstance(result, pyoxigraph.QueryBoolean):
+        if fmt in RESULT_FORMATS:
+            result.serialize(out, getattr(pyoxigraph.QueryResultsFormat, RESULT_FORMATS[fmt]))
+        else:
+            click.echo("true" if result else "false")
+    elif isinstance(result, pyoxigraph.QuerySolutions):
+        if fmt in (None, "table"):
+            _print_table(result)
+        elif fmt in RESULT_FORMATS:
+            result.serialize(out, getattr(pyoxigraph.QueryResultsFormat, RESULT_FORMATS[fmt]))
+        else:
+            raise click.UsageError(f"--format {fmt} is for CONSTRUCT/DESCRIBE results")
+    else:
+        if fmt in RESULT_FORMATS or fmt == "table":
+            raise click.UsageError(f"--format {fmt} is for SELECT/ASK results")
+        rdf_format = getattr(pyoxigraph.RdfFormat, GRAPH_FORMATS[fmt or "turtle"])
+        result.serialize(out, rdf_format)
+    out.flush()
+
+
+def _print_table(result) -> None:
+    from claimgraph.graph.store import python_value
+
+    names = [v.value for v in result.variables]
+    rows = [["" if row[n] is None else str(python_value(row[n])) for n in names] for row in result]
+    widths = [min(60, max([len(n)] + [len(r[i]) for r in rows])) for i, n in enumerate(names)]
+    click.echo("  ".join(n.ljust(w) for n, w in zip(names, widths)))
+    click.echo("  ".join("-" * w for w in widths))
+    for row in rows:
+        click.echo("  ".join(cell[:w].ljust(w) for cell, w in zip(row, widths)))
+    click.echo(f"({len(rows)} rows)")
+
+
+# -- stats, validate -----------------------------------------------------------
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print as JSON.")
+@pass_ctx
+def stats(ctx: Context, as_json: bool) -> None:
+    """Articles, claims, sources, mentions and uncited claims in the store."""
+    row = ctx.store().select("stats")[0]
+    counts = {k: (v or 0) for k, v in row.items()}
+    if as_json:
+        click.echo(json.dumps(counts, indent=2))
+        return
+    for name, value in counts.items():
+        click.echo(f"{name.replace('_', ' '):<20} {value}")
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the report as JSON.")
+@pass_ctx
+def validate(ctx: Context, as_json: bool) -> None:
+    """Check the whole graph against the SHACL shapes in ontology/."""
+    from claimgraph.graph.validation import validate_store
+
+    report = validate_store(ctx.store())
+    if as_json:
+        click.echo(json.dumps(report.as_dict(), indent=2))
+    else:
+        click.echo(report.text())
+    if not report.conforms:
+        sys.exit(1)
+
+
+# -- export ----------------------------------------------------------------------
+@main.group()
+def export() -> None:
+    """Export the store or selections of it."""
+
+
+DUMP_FORMATS = {"nquads": "N_QUADS", "trig": "TRIG"}
+
+
+@export.command("dump")
+@click.option("--format", "fmt", type=click.Choice(sorted(DUMP_FORMATS)), default="nquads", show_default=True)
+@click.option("-o", "--output", type=click.Path(dir_okay=False, writable=True), required=True,
+              help="File to write ('-' for stdout).")
+@pass_ctx
+def export_dump(ctx: Context, fmt: str, output: str) -> None:
+    """The whole store, every named graph, for backups and other stores."""
+    import pyoxigraph
+
+    store = ctx.store()
+    rdf_format = getattr(pyoxigraph.RdfFormat, DUMP_FORMATS[fmt])
+    if output == "-":
+        store.dump(sys.stdout.buffer, rdf_format)
+    else:
+        with open(output, "wb") as handle:
+            store.dump(handle, rdf_format)
+        click.echo(f"wrote {len(store)} quads to {output}", err=True)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    main()

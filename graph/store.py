@@ -1,0 +1,153 @@
+"""The embedded store: pyoxigraph on disk, the default graph being the union.
+
+``ClaimStore`` is deliberately thin: a query helper, atomic writes, and the
+static graphs (ontology, vocabulary) kept in step with the bundled files.
+Loading logic lives in ``ingest``; queries live in ``queries/*.rq``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+from pathlib import Path
+from typing import Any, Iterable
+
+from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, Quad, QuerySolutions,
+                        RdfFormat, Store, Variable)
+
+from . import iris, queries
+from .namespaces import CG, PREFIXES
+
+STORE_ENV = "CLAIMGRAPH_STORE"
+
+
+def default_store_path() -> Path:
+    """``$CLAIMGRAPH_STORE``, else ``$XDG_DATA_HOME/claimgraph/store``
+    (``~/.local/share/claimgraph/store`` when XDG_DATA_HOME is unset)."""
+    if os.environ.get(STORE_ENV):
+        return Path(os.environ[STORE_ENV])
+    base = os.environ.get("XDG_DATA_HOME") or os.path.join(Path.home(), ".local", "share")
+    return Path(base) / "claimgraph" / "store"
+
+
+def python_value(term: Any) -> Any:
+    """A term as a plain Python value: IRIs and strings as str, numbers as numbers."""
+    if term is None:
+        return None
+    if isinstance(term, Literal):
+        datatype = term.datatype.value
+        if datatype.endswith(("#integer", "#int", "#long", "#nonNegativeInteger")):
+            return int(term.value)
+        if datatype.endswith(("#decimal", "#double", "#float")):
+            return float(term.value)
+        if datatype.endswith("#boolean"):
+            return term.value == "true"
+        return term.value
+    if isinstance(term, (NamedNode, BlankNode)):
+        return term.value
+    return str(term)
+
+
+class ClaimStore:
+    """A claimgraph store. ``path=None`` gives an in-memory store (tests, tools)."""
+
+    def __init__(self, path: str | os.PathLike | None = None, *, read_only: bool = False):
+        self.path = Path(path) if path is not None else None
+        if self.path is None:
+            self.store = Store()
+        elif read_only:
+            self.store = Store.read_only(str(self.path))
+        else:
+            self.path.mkdir(parents=True, exist_ok=True)
+            self.store = Store(str(self.path))
+        self.read_only = read_only
+
+    # -- reading ---------------------------------------------------------
+    def query(self, sparql: str, *, bindings: dict[str, Any] | None = None, union: bool = True,
+              **kwargs):
+        """Run SPARQL; ``bindings`` substitute variables (never string-built)."""
+        substitutions = None
+        if bindings:
+            substitutions = {Variable(name): _term(value) for name, value in bindings.items()}
+        return self.store.query(sparql, use_default_graph_as_union=union, prefixes=PREFIXES,
+                                substitutions=substitutions, **kwargs)
+
+    def select(self, name_or_sparql: str, **bindings) -> list[dict[str, Any]]:
+        """Rows of a named query (``queries/<name>.rq``) or of SPARQL text, as dicts."""
+        sparql = queries.get(name_or_sparql) if queries.is_name(name_or_sparql) else name_or_sparql
+        result = self.query(sparql, bindings=bindings)
+        if not isinstance(result, QuerySolutions):
+            raise TypeError("select() runs SELECT queries only")
+        names = [v.value for v in result.variables]
+        return [{n: python_value(row[n]) for n in names} for row in result]
+
+    def ask(self, sparql: str, **bindings) -> bool:
+        return bool(self.query(sparql, bindings=bindings))
+
+    def has_graph(self, graph: NamedNode) -> bool:
+        return self.store.contains_named_graph(graph)
+
+    def __len__(self) -> int:
+        return len(self.store)
+
+    # -- writing ---------------------------------------------------------
+    def write(self, quads: Iterable[Quad]) -> None:
+        """Add quads in one transaction: all of them or none."""
+        self.store.extend(quads)
+
+    def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
+        """Swap a graph's content; for the static graphs only (two steps, not one
+        transaction: a crash between them is mended by the next start)."""
+        quads = list(quads)
+        self.store.update(f"DROP SILENT GRAPH <{graph.value}>")  # graph IRIs are ours, not user input
+        self.store.extend(quads)
+
+    def flush(self) -> None:
+        if self.path is not None and not self.read_only:
+            self.store.flush()
+
+    # -- static graphs -----------------------------------------------------
+    def ensure_static_graphs(self) -> None:
+        """Load the bundled ontology and vocabulary, again only when they changed."""
+        from claimgraph import ontology  # late: keeps import time low for queries
+
+        for graph, files in ((iris.GRAPH_ONTOLOGY, ontology.ontology_files()),
+                             (iris.GRAPH_VOCABULARY, ontology.vocabulary_files())):
+            data = b"".join(Path(f).read_bytes() for f in files)
+            digest = Literal(hashlib.sha256(data).hexdigest())
+            marker = Quad(graph, CG.contentSha256, digest, graph)
+            if list(self.store.quads_for_pattern(graph, CG.contentSha256, digest, graph)):
+                continue
+            quads = [marker]
+            for f in files:
+                quads.extend(Quad(t.subject, t.predicate, t.object, graph)
+                             for t in _parse_turtle(Path(f)))
+            self.replace_graph(graph, quads)
+
+    # -- dumping -----------------------------------------------------------
+    def dump(self, output, fmt: RdfFormat) -> None:
+        """The whole store (every named graph) in a quad format."""
+        self.store.dump(output, fmt)
+
+
+def _parse_turtle(path: Path):
+    from pyoxigraph import parse
+
+    with open(path, "rb") as handle:
+        yield from parse(handle, format=RdfFormat.TURTLE, base_iri=path.as_uri())
+
+
+def _term(value: Any):
+    if isinstance(value, (NamedNode, BlankNode, Literal)):
+        return value
+    if isinstance(value, bool):
+        return Literal("true" if value else "false", datatype=NamedNode(
+            "http://www.w3.org/2001/XMLSchema#boolean"))
+    if isinstance(value, int):
+        return Literal(str(value), datatype=NamedNode("http://www.w3.org/2001/XMLSchema#integer"))
+    if isinstance(value, str):
+        return Literal(value)
+    raise TypeError(f"cannot bind {type(value).__name__}")
+
+
+__all__ = ["ClaimStore", "DefaultGraph", "default_store_path", "python_value"]
