@@ -16,7 +16,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from claimgraph import __version__
 from claimgraph.loaders import FileResult
 
-from . import iris
+from . import derived, iris
 from .mapping import QuadSink, VersionContext, article_quads
 from .namespaces import CG, PAV, PROV, RDF, RDFS, XSD
 from .store import ClaimStore
@@ -80,6 +80,7 @@ def ingest(store: ClaimStore, result: FileResult) -> FileOutcome:
     """Write one file's records. Bad records were already reported by the loader."""
     outcome = FileOutcome(path=result.path, format=result.format,
                           errors=[str(e) for e in result.errors], warnings=list(result.warnings))
+    written: list[NamedNode] = []
     for article in result.articles:
         key = iris.article_key(article.key_text)
         version = iris.version_iri(key, article.content_sha256)
@@ -107,6 +108,7 @@ def ingest(store: ClaimStore, result: FileResult) -> FileOutcome:
         quads = article_quads(article, ctx)
         quads += activity_quads(activity, result, started, now_iso(), [version])
         store.write(quads)
+        written.append(version)
     if result.sources:
         # Source records (PubMed, SPL, RIS ...) have their own pipeline: identity, merging.
         from . import sources as source_pipeline
@@ -114,4 +116,6 @@ def ingest(store: ClaimStore, result: FileResult) -> FileOutcome:
         started = now_iso()
         activity = iris.load_activity_iri(result.sha256 or "0" * 12, started)
         outcome.sources = source_pipeline.ingest_records(store, result, activity, started)
+    if written or outcome.sources:
+        derived.refresh_all(store, written)
     return outcome
