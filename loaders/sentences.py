@@ -32,17 +32,23 @@ class MarkerGroup:
 
 # --- bare-number markers (scraped text) -------------------------------------------------
 
-# Words after which a number is part of the sentence, not a citation: "type 2", "days 1
-# and 15", "grade 3", "of 10". Markers follow the last content word of a clause instead.
+# Words after which a number is part of the sentence, not a citation: "type 2", "grade 3",
+# "day 15", "of 10". Markers follow the last content word of a clause instead.
 _NUMBER_TAKING_WORDS = {
-    "type", "types", "grade", "grades", "stage", "stages", "class", "phase", "level", "levels",
-    "day", "days", "week", "weeks", "month", "months", "year", "years", "hour", "hours",
-    "minute", "minutes", "cycle", "cycles", "dose", "doses", "step", "steps", "line", "lines",
-    "visit", "arm", "cohort", "group", "groups", "tier", "score", "version", "age", "aged",
-    "ages", "figure", "fig", "table", "appendix", "chapter", "section", "page", "pages", "p",
-    "pp", "vol", "volume", "no", "number", "item", "items", "patient", "patients", "case",
-    "cases", "times", "x", "n", "stadium", "gen", "generation",
+    "type", "grade", "stage", "class", "phase", "level", "day", "week", "month", "year", "hour",
+    "minute", "cycle", "dose", "step", "line", "visit", "arm", "cohort", "group", "tier", "score",
+    "version", "age", "aged", "figure", "fig", "table", "appendix", "chapter", "section", "page",
+    "p", "pp", "vol", "volume", "no", "number", "item", "patient", "case", "x", "n", "generation",
 }
+# Plurals take numbers only in runs ("days 1 and 15", "weeks 4-8"); alone at the end of a
+# clause ("... weeks to years 2.") the number is a marker.
+_PLURAL_NUMBER_WORDS = {
+    "types", "grades", "stages", "classes", "phases", "levels", "days", "weeks", "months", "years",
+    "hours", "minutes", "cycles", "doses", "steps", "lines", "visits", "arms", "cohorts", "groups",
+    "scores", "ages", "figures", "figs", "tables", "chapters", "sections", "pages", "items",
+    "patients", "cases",
+}
+_RUN_CONTINUES = re.compile(r"\s*,?\s*(?:and|or|to|through|thru|[-–])(?:\s|\d|$)")
 _FUNCTION_WORDS = {
     "a", "an", "the", "of", "in", "on", "at", "to", "and", "or", "nor", "than", "for", "from",
     "by", "with", "without", "between", "about", "approximately", "around", "after", "before",
@@ -125,6 +131,8 @@ def find_numeric_markers(text: str) -> list[MarkerGroup]:
             continue
         word = re.sub(r"^\W+|\W+$", "", token).lower()
         if word in _NUMBER_TAKING_WORDS or word in _FUNCTION_WORDS:
+            continue
+        if word in _PLURAL_NUMBER_WORDS and _RUN_CONTINUES.match(text, end):
             continue
         if not _AFTER_MARKER.match(text, end):
             continue
