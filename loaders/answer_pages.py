@@ -36,6 +36,8 @@ _CHROME_HEADING = re.compile(
     re.IGNORECASE)
 _REFERENCES_HEADING = re.compile(r"^(?:references|sources|citations|bibliography|works cited)\s*:?$",
                                  re.IGNORECASE)
+# "URL: https://..." / "Canonical: https://..." -- the page's own address, not content.
+_CANONICAL_LINE = re.compile(r"^(?:canonical(?: url)?|url|source url|page url)\s*:\s*(https?://\S+)$", re.IGNORECASE)
 _SECTION_KINDS = [
     ("guideline", re.compile(r"guideline|recommendation", re.IGNORECASE)),
     ("drug-label", re.compile(r"drug label|\bFDA\b|prescribing information|package insert|\blabel\b",
@@ -54,7 +56,8 @@ def is_chrome_text(text: str) -> bool:
 
 
 def is_chrome_heading(text: str) -> bool:
-    return bool(_CHROME_HEADING.search(text.strip()))
+    """A heading whose section is furniture: a disclaimer, or itself a chrome line ("Personalize")."""
+    return bool(_CHROME_HEADING.search(text.strip())) or is_chrome_text(text)
 
 
 def section_kind(heading: str) -> str | None:
@@ -140,6 +143,9 @@ class AnswerPageBuilder:
         if not text.strip():
             return
         self.note_text(text)
+        if canonical := _CANONICAL_LINE.match(text.strip()):
+            self.url = self.url or canonical.group(1)
+            return
         if self._in_chrome or is_chrome_text(text):
             return
         if self._in_references:
