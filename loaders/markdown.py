@@ -84,9 +84,12 @@ def read(text: str, path: str, sha256: str) -> FileResult:
     start = _skip_front_matter(lines)
     headings = [(index, _HEADING.match(line)) for index, line in enumerate(lines) if index >= start]
     headings = [(index, match) for index, match in headings if match]
-    first = next((index for index in range(start, len(lines)) if lines[index].strip()), None)
+    first_h1 = next((index for index, match in headings if len(match.group(1)) == 1), None)
+    first = first_h1 if first_h1 is not None else next(
+        (index for index in range(start, len(lines)) if lines[index].strip()), None)
     if first is None:
         raise LoaderError(path, "no title: the file has no text")
+    # The first "# " heading is the title wherever it is; a note above it is not the answer.
     title_match = _HEADING.match(lines[first])
     if title_match and len(title_match.group(1)) == 1:
         builder.set_title(render_inline(title_match.group(2)), first + 1)
