@@ -42,7 +42,7 @@ def _strip_trailing(value: str) -> str:
 
 
 def normalise_doi(raw: str) -> str:
-    value = unquote(str(raw).strip())
+    value = unquote(str(raw).strip()).lstrip("([<\"' ")
     value = _DOI_PREFIX.sub("", value).strip()
     value = _strip_trailing(value).lower()
     if not _DOI_SHAPE.fullmatch(value):
