@@ -34,6 +34,8 @@ _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n\s*")
 # Markdown emphasis and list bullets that the dataset's claim splitter left in claims.
 _EMPHASIS = re.compile(r"\*\*|__")
 _BULLET_EDGES = re.compile(r"^[-*•]\s+|\s+[-*•]$")
+# An answer cut off inside its last marker ("... a solo treatment. [" in the dataset).
+_CUT_MARKER = re.compile(r"\s*\[\d{0,4}$")
 
 
 def sniff(text: str, path: Path) -> int:
@@ -197,7 +199,7 @@ def _claim(raw: dict, index: int, answer: str, spans: list[tuple[int, int]], cur
     groups = find_bracket_markers(original)
     markers = [CitationMarker(label, s, e) for group in groups for label, s, e in group.labels]
     text = re.sub(r"\s+", " ", _EMPHASIS.sub("", strip_markers(original, groups))).strip()
-    text = _BULLET_EDGES.sub("", text)
+    text = _BULLET_EDGES.sub("", _CUT_MARKER.sub("", text))
     return Claim(text=text, original=original, block=block, markers=markers,
                  start=start, end=end), cursor
 
