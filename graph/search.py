@@ -1,0 +1,485 @@
+"""Full-text search over claims, sources and concepts: an SQLite FTS5 index
+kept in step with the store.
+
+The index lives next to the RDF data (``<store>/search.sqlite``; a temporary
+file for an in-memory store). It is derived data: ``refresh(store, versions)``
+runs after every load (see ``derived``) and indexes the claims of the versions
+just written, drops those of versions they superseded and re-indexes the
+sources they cite; ``versions=None`` rebuilds everything in one transaction, so
+readers see the old index or the new one, never half of it.
+
+Three kinds of documents: ``claim`` (the sentence), ``source`` (title, or what
+the citing article says of an unidentified source) and ``concept`` (a condition
+or drug with all its labels). Facets are rows of ``facets(doc, facet, value,
+label)``; a claim's source kinds and organisations are read through the sources
+it cites, so a source record loaded later shows in the claims' facets at once.
+
+Matches come back highlighted as ``markupsafe.Markup``: the stored text is
+escaped first and only then are the match markers (private-use characters that
+are stripped from every indexed text) turned into ``<mark>`` elements.
+"""
+
+from __future__ import annotations
+
+import os
+import sqlite3
+import tempfile
+import weakref
+from contextlib import closing, contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Iterable, Iterator
+
+from markupsafe import Markup, escape
+from pyoxigraph import NamedNode
+
+from . import evidence
+from .namespaces import CG
+from .store import ClaimStore
+
+INDEX_FILE = "search.sqlite"
+SCHEMA_VERSION = "1"
+DOC_TYPES = ("claim", "source", "concept")
+SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
+                CG.Study.value: "study"}
+CONCEPT_TYPES = {CG.Condition.value: "condition", CG.Drug.value: "drug"}
+# Facets a search can be narrowed by, in the order the page shows them.
+FACETS = ("type", "kind", "organisation", "level", "condition", "drug", "article", "cited")
+FACET_TITLES = {"type": "Result type", "kind": "Source kind", "organisation": "Organisation",
+                "level": "Evidence level", "condition": "Condition", "drug": "Drug",
+                "article": "Article", "cited": "Citation"}
+# Private-use characters mark matches inside snippets; never part of indexed text.
+_OPEN, _CLOSE = "\ue000", "\ue001"
+_STRIP_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS docs (
+    id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, type TEXT NOT NULL,
+    version TEXT, title TEXT NOT NULL, body TEXT NOT NULL, context TEXT, position INTEGER);
+CREATE INDEX IF NOT EXISTS docs_version ON docs(version);
+CREATE INDEX IF NOT EXISTS docs_type ON docs(type);
+CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
+    title, body, tokenize = 'porter unicode61 remove_diacritics 2');
+CREATE TABLE IF NOT EXISTS facets (doc INTEGER NOT NULL, facet TEXT NOT NULL,
+    value TEXT NOT NULL, label TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS facets_doc ON facets(doc);
+CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value);
+CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
+CREATE INDEX IF NOT EXISTS cites_source ON cites(source);
+-- Every facet of every document; source kinds and organisations reach claims
+-- through what they cite.
+CREATE VIEW IF NOT EXISTS all_facets AS
+    SELECT doc, facet, value, label FROM facets
+    UNION
+    SELECT c.doc, f.facet, f.value, f.label
+      FROM cites c JOIN docs s ON s.iri = c.source JOIN facets f ON f.doc = s.id
+     WHERE f.facet IN ('kind', 'organisation');
+"""
+
+_memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKeyDictionary()
+
+
+def index_path(store: ClaimStore) -> Path:
+    """``<store>/search.sqlite``; for an in-memory store, a temporary file that
+    lives as long as the store object."""
+    if store.path is not None:
+        return store.path / INDEX_FILE
+    path = _memory_indexes.get(store)
+    if path is None:
+        handle, name = tempfile.mkstemp(prefix="claimgraph-search-", suffix=".sqlite")
+        os.close(handle)
+        path = Path(name)
+        _memory_indexes[store] = path
+        weakref.finalize(store, _remove_quietly, path)
+    return path
+
+
+def _remove_quietly(path: Path) -> None:
+    for suffix in ("", "-wal", "-shm"):
+        try:
+            os.unlink(f"{path}{suffix}")
+        except OSError:
+            pass
+
+
+@contextmanager
+def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
+    """A connection in WAL mode (readers never wait for a load), schema in place."""
+    with closing(sqlite3.connect(index_path(store), timeout=30)) as conn:
+        conn.execute("PRAGMA journal_mode=WAL")
+        conn.executescript(_SCHEMA)
+        yield conn
+
+
+def _clean(text: str | None) -> str:
+    return " ".join((text or "").translate(_STRIP_MARKERS).split())
+
+
+# -- writing the index ------------------------------------------------------------
+@dataclass
+class _Doc:
+    iri: str
+    type: str
+    title: str
+    body: str = ""
+    version: str | None = None
+    context: str | None = None  # what the result list shows under the title
+    position: int | None = None
+    facets: list[tuple[str, str, str]] = field(default_factory=list)  # (facet, value, label)
+    cites: list[str] = field(default_factory=list)
+
+
+def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
+    """Keep the index in step after a load; ``versions=None`` rebuilds it all."""
+    with _connect(store) as conn, conn:  # one transaction
+        if versions is None or not _is_built(conn):
+            _rebuild(store, conn)
+        else:
+            _update(store, conn, [v.value for v in versions])
+        _bump_generation(conn)
+
+
+def ensure_index(store: ClaimStore) -> None:
+    """Build the index if this store has never had one (a store loaded before
+    search existed, or a fresh in-memory store)."""
+    with _connect(store) as conn:
+        built = _is_built(conn)
+    if not built:
+        refresh(store, None)
+
+
+def _is_built(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    return row is not None and row[0] == SCHEMA_VERSION
+
+
+def _bump_generation(conn: sqlite3.Connection) -> None:
+    conn.execute("INSERT INTO meta(key, value) VALUES ('generation', '1') ON CONFLICT(key) "
+                 "DO UPDATE SET value = CAST(value AS INTEGER) + 1")
+
+
+def generation(store: ClaimStore) -> int:
+    """Goes up on every refresh: a cheap key for caching what is derived from the store."""
+    with _connect(store) as conn:
+        row = conn.execute("SELECT value FROM meta WHERE key = 'generation'").fetchone()
+    return int(row[0]) if row else 0
+
+
+def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
+    for table in ("docs", "docs_fts", "facets", "cites"):
+        conn.execute(f"DELETE FROM {table}")  # table names are constants above
+    labels = _concept_labels(store)
+    _write(conn, _concept_docs(store))
+    _write(conn, _claim_docs(store, None, labels))
+    _write(conn, _source_docs(store, None))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vocabulary', ?)",
+                 (_vocabulary_digest(store),))
+
+
+def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) -> None:
+    digest = _vocabulary_digest(store)
+    known = conn.execute("SELECT value FROM meta WHERE key = 'vocabulary'").fetchone()
+    if known is None or known[0] != digest:
+        _delete(conn, "type = 'concept'", ())
+        _write(conn, _concept_docs(store))
+        conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vocabulary', ?)", (digest,))
+    # Sources whose citing articles change: those of the superseded versions and the new ones.
+    touched: set[str] = set()
+    superseded = [row["version"] for row in store.select("search-superseded")]
+    for version in superseded:
+        touched.update(_cited_by_version(conn, version))
+        _delete(conn, "version = ?", (version,))
+    labels = _concept_labels(store)
+    for version in versions:
+        _delete(conn, "version = ?", (version,))
+        docs = list(_claim_docs(store, version, labels))
+        _write(conn, docs)
+        for doc in docs:
+            touched.update(doc.cites)
+    if versions:
+        sources: Iterable[str] | None = sorted(touched)
+    else:
+        sources = None  # only source records changed: which ones is not known, so all
+    _write(conn, _source_docs(store, sources), replace=True)
+
+
+def _cited_by_version(conn: sqlite3.Connection, version: str) -> list[str]:
+    rows = conn.execute("SELECT DISTINCT c.source FROM cites c JOIN docs d ON d.id = c.doc "
+                        "WHERE d.version = ?", (version,))
+    return [r[0] for r in rows]
+
+
+def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
+    """Drop documents matching ``where`` (a constant SQL condition on docs)."""
+    ids = [r[0] for r in conn.execute(f"SELECT id FROM docs WHERE {where}", params)]
+    for chunk in _chunks(ids, 500):
+        marks = ",".join("?" * len(chunk))
+        for table, column in (("docs_fts", "rowid"), ("facets", "doc"), ("cites", "doc"),
+                              ("docs", "id")):
+            conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
+
+
+def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = False) -> None:
+    for doc in docs:
+        if replace:
+            _delete(conn, "iri = ?", (doc.iri,))
+        cursor = conn.execute(
+            "INSERT INTO docs(iri, type, version, title, body, context, position) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (doc.iri, doc.type, doc.version, doc.title, doc.body, doc.context, doc.position))
+        doc_id = cursor.lastrowid
+        conn.execute("INSERT INTO docs_fts(rowid, title, body) VALUES (?, ?, ?)",
+                     (doc_id, doc.title, doc.body))
+        facets = [("type", doc.type, doc.type)] + doc.facets
+        conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, ?, ?, ?)",
+                         [(doc_id, f, v, lab) for f, v, lab in dict.fromkeys(facets)])
+        conn.executemany("INSERT INTO cites(doc, source) VALUES (?, ?)",
+                         [(doc_id, s) for s in dict.fromkeys(doc.cites)])
+
+
+# -- documents from the store -----------------------------------------------------------
+def _vocabulary_digest(store: ClaimStore) -> str:
+    rows = store.select("search-vocabulary-digest")
+    return rows[0]["digest"] if rows else ""
+
+
+def _concept_labels(store: ClaimStore) -> dict[str, str]:
+    return {row["concept"]: row["label"] or _local_name(row["concept"])
+            for row in store.select("search-concepts")}
+
+
+def _concept_docs(store: ClaimStore) -> Iterator[_Doc]:
+    for row in store.select("search-concepts"):
+        kind = CONCEPT_TYPES.get(row["type"], "concept")
+        label = _clean(row["label"]) or _local_name(row["concept"])
+        alt = _clean(row["alt_labels"])
+        yield _Doc(iri=row["concept"], type="concept", title=label,
+                   body=" ".join(filter(None, [alt, _clean(row["notations"])])),
+                   context=f"{kind}" + (f" · also: {alt}" if alt else ""),
+                   facets=[(kind, row["concept"], label)])
+
+
+def _claim_docs(store: ClaimStore, version: str | None, labels: dict[str, str]) -> Iterator[_Doc]:
+    bindings = {"version": NamedNode(version)} if version else {}
+    links: dict[str, list[tuple[str, str]]] = {}
+    for row in store.select("search-claim-links", **bindings):
+        links.setdefault(row["claim"], []).append((row["link"], row["target"]))
+    for row in store.select("search-claims", **bindings):
+        claim = row["claim"]
+        article = _clean(row["article_title"]) or _local_name(row["version"])
+        doc = _Doc(iri=claim, type="claim", title=_clean(row["text"]), version=row["version"],
+                   context=article, position=row["position"])
+        doc.facets.append(("article", row["version"], article))
+        level = evidence.BY_IRI.get(row["level"] or "")
+        if level is not None:
+            doc.facets.append(("level", level.name, level.label))
+        for link, target in sorted(links.get(claim, [])):
+            if link == "cites":
+                doc.cites.append(target)
+            else:
+                doc.facets.append((link, target, labels.get(target, _local_name(target))))
+        doc.facets.append(("cited", "cited" if doc.cites else "uncited",
+                           "cited" if doc.cites else "uncited"))
+        yield doc
+
+
+def _source_docs(store: ClaimStore, sources: Iterable[str] | None) -> Iterator[_Doc]:
+    if sources is None:
+        rows = store.select("search-sources")
+        citers = store.select("search-source-citers")
+    else:
+        rows, citers = [], []
+        for iri in sources:
+            rows += store.select("search-sources", source=NamedNode(iri))
+            citers += store.select("search-source-citers", source=NamedNode(iri))
+    cited_in: dict[str, list[tuple[str, str]]] = {}
+    for row in citers:
+        title = _clean(row["article_title"]) or _local_name(row["version"])
+        cited_in.setdefault(row["source"], []).append((row["version"], title))
+    for row in rows:
+        if row["source"] is None:  # an aggregate over nothing: the source is gone
+            continue
+        yield _source_doc(row, sorted(cited_in.get(row["source"], [])))
+
+
+def _source_doc(row: dict, citing: list[tuple[str, str]]) -> _Doc:
+    kind = SOURCE_KINDS.get(row["kind"] or "")
+    org = _clean(row["org_short"] or row["org_name"])
+    title = _clean(row["title"]) or _clean(row["entry"]) or source_fallback_title(
+        kind, org, row["label"], citing[0][1] if citing else None)
+    body = [row["entry"], row["org_name"], row["org_short"], row["journal"], row["authors"],
+            row["doi"], row["pmid"], str(row["year"] or "") or None, row["basis"]]
+    context = " · ".join(filter(None, [kind, org, row["journal"], str(row["year"] or "") or None]))
+    doc = _Doc(iri=row["source"], type="source", title=title,
+               body=_clean(" ".join(filter(None, body))), context=context or None)
+    if kind:
+        doc.facets.append(("kind", kind, kind))
+    if row["org"]:
+        doc.facets.append(("organisation", row["org"], org or _local_name(row["org"])))
+    level = evidence.BY_IRI.get(row["level"] or "")
+    if level is not None:
+        doc.facets.append(("level", level.name, level.label))
+    for version, article in citing:
+        doc.facets.append(("article", version, article))
+    doc.facets.append(("cited", "cited" if citing else "uncited", "cited" if citing else "uncited"))
+    return doc
+
+
+def source_fallback_title(kind: str | None, organisation: str | None, label: str | None,
+                          article: str | None) -> str:
+    """How to name a source known only from a marker: '[1] guideline (ASCO) cited in “…”'."""
+    parts = [f"[{label}]" if label else None, kind or "source",
+             f"({organisation})" if organisation else None]
+    text = " ".join(filter(None, parts))
+    return f"{text} cited in “{article}”" if article else text
+
+
+def _local_name(iri: str) -> str:
+    return iri.rstrip("/").rsplit("/", 1)[-1]
+
+
+# -- searching ------------------------------------------------------------------------
+@dataclass
+class Hit:
+    iri: str
+    type: str
+    title: Markup  # escaped, matches in <mark>
+    snippet: Markup
+    context: str | None
+    score: float
+
+
+@dataclass
+class FacetValue:
+    value: str
+    label: str
+    count: int
+    selected: bool
+
+
+@dataclass
+class SearchResult:
+    query: str
+    effective_query: str  # what FTS5 ran: the query, or its words quoted
+    fell_back: bool  # the query was not valid FTS5 syntax
+    total: int
+    page: int
+    per_page: int
+    hits: list[Hit]
+    facets: dict[str, list[FacetValue]]
+
+    @property
+    def pages(self) -> int:
+        return max(1, -(-self.total // self.per_page))
+
+
+def as_plain_words(query: str) -> str:
+    """The query with every word quoted: each taken literally, all required.
+    (One phrase of the whole query would demand the words be adjacent, so a
+    stray operator such as ``AND (`` would then match nothing.)"""
+    return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
+
+
+def search(store: ClaimStore, query: str, filters: dict[str, str] | None = None, *,
+           page: int = 1, per_page: int = 20, facet_limit: int = 12) -> SearchResult:
+    """Documents matching ``query`` (FTS5 syntax; anything that is not valid
+    FTS5 is searched as plain words), narrowed by ``filters`` (facet -> value)."""
+    ensure_index(store)
+    query = " ".join(query.split())
+    filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
+    page = max(1, page)
+    with _connect(store) as conn:
+        try:
+            return _run(conn, query, query, False, filters, page, per_page, facet_limit)
+        except sqlite3.OperationalError:  # FTS5 syntax error in what the user typed
+            return _run(conn, query, as_plain_words(query), True, filters, page, per_page, facet_limit)
+
+
+def _run(conn: sqlite3.Connection, query: str, match: str, fell_back: bool,
+         filters: dict[str, str], page: int, per_page: int, facet_limit: int) -> SearchResult:
+    # Facet filters as a condition on docs d; the text match is added where needed.
+    where, params = ["1"], []
+    for facet, value in sorted(filters.items()):
+        where.append("d.id IN (SELECT doc FROM all_facets WHERE facet = ? AND value = ?)")
+        params += [facet, value]
+    if query:
+        where.append("d.id IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?)")
+        params.append(match)
+    condition = " AND ".join(where)
+    total = conn.execute(f"SELECT COUNT(*) FROM docs d WHERE {condition}", params).fetchone()[0]
+    facet_condition, facet_params = " AND ".join(where[:len(filters) + 1]), params[:2 * len(filters)]
+    offset = (page - 1) * per_page
+    if query:
+        rows = conn.execute(
+            "SELECT d.iri, d.type, highlight(docs_fts, 0, ?, ?), "
+            "snippet(docs_fts, 1, ?, ?, '…', 24), d.body, d.context, bm25(docs_fts, 4.0, 1.0) AS score "
+            "FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid "
+            f"WHERE docs_fts MATCH ? AND {facet_condition} "
+            "ORDER BY score, d.type, d.iri LIMIT ? OFFSET ?",
+            [_OPEN, _CLOSE, _OPEN, _CLOSE, match] + facet_params + [per_page, offset]).fetchall()
+    else:  # browsing by facets alone
+        rows = conn.execute(
+            "SELECT d.iri, d.type, d.title, '', d.body, d.context, 0 FROM docs d "
+            f"WHERE {condition} ORDER BY d.type, d.context, d.position, d.title LIMIT ? OFFSET ?",
+            params + [per_page, offset]).fetchall()
+    hits = [Hit(iri=iri, type=kind, title=highlighted(title), snippet=_snippet(snippet, body),
+                context=context, score=score)
+            for iri, kind, title, snippet, body, context, score in rows]
+    facets = {}
+    for facet in FACETS:
+        counts = conn.execute(
+            "SELECT f.value, f.label, COUNT(DISTINCT f.doc) AS n FROM all_facets f "
+            f"JOIN docs d ON d.id = f.doc WHERE f.facet = ? AND {condition} "
+            "GROUP BY f.value ORDER BY n DESC, f.label LIMIT ?",
+            [facet] + params + [facet_limit]).fetchall()
+        values = [FacetValue(v, lab, n, filters.get(facet) == v) for v, lab, n in counts]
+        if facet in filters and not any(v.selected for v in values):
+            values.insert(0, FacetValue(filters[facet], filters[facet], 0, True))
+        if values:
+            facets[facet] = values
+    return SearchResult(query=query, effective_query=match, fell_back=fell_back, total=total,
+                        page=page, per_page=per_page, hits=hits, facets=facets)
+
+
+def _snippet(snippet: str, body: str) -> Markup:
+    if _OPEN in snippet:
+        return highlighted(snippet)
+    if not snippet and body:  # match in the title only: show the start of the body
+        return escape(body[:160] + ("…" if len(body) > 160 else ""))
+    return highlighted(snippet)
+
+
+def highlighted(text: str) -> Markup:
+    """Escape ``text`` and only then turn the match markers into <mark> elements."""
+    return Markup(str(escape(text)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
+
+
+# -- agreement with the store ------------------------------------------------------------
+def drift(store: ClaimStore) -> dict[str, dict[str, int]]:
+    """Per document type, how many the store has, the index has, and how many are
+    missing from or extra in the index. All zeros in 'missing'/'extra' = in step."""
+    expected = {
+        "claim": {row["claim"] for row in store.select("search-claims")},
+        "source": {row["source"] for row in store.select("search-sources") if row["source"]},
+        "concept": {row["concept"] for row in store.select("search-concepts")},
+    }
+    with _connect(store) as conn:
+        indexed: dict[str, set[str]] = {t: set() for t in DOC_TYPES}
+        for iri, kind in conn.execute("SELECT iri, type FROM docs"):
+            indexed.setdefault(kind, set()).add(iri)
+    return {kind: {"store": len(expected[kind]), "index": len(indexed.get(kind, ())),
+                   "missing": len(expected[kind] - indexed.get(kind, set())),
+                   "extra": len(indexed.get(kind, set()) - expected[kind])}
+            for kind in DOC_TYPES}
+
+
+def in_step(report: dict[str, dict[str, int]]) -> bool:
+    return all(row["missing"] == 0 and row["extra"] == 0 for row in report.values())

@@ -1,0 +1,139 @@
+"""The full-text index: kept in step with every load, highlighted and escaped,
+forgiving of query syntax, and in agreement with the store after a rebuild."""
+
+from __future__ import annotations
+
+import sqlite3
+
+import pytest
+
+from claimgraph.graph import search
+from claimgraph.graph.derived import refresh_all
+
+from conftest import SEED, SHARED
+
+EXPERTQA = SHARED / "data" / "attributed-qa" / "expertqa_domain_test_medicine.jsonl"
+INJECTION = '<script>alert("x")</script> and "><img src=x onerror=alert(1)>'
+
+
+def test_index_file_sits_in_the_store_folder(seed_store):
+    assert search.index_path(seed_store) == seed_store.path / "search.sqlite"
+    assert search.index_path(seed_store).is_file()
+
+
+def test_rituximab_finds_the_seed_claims_highlighted(seed_store):
+    result = search.search(seed_store, "rituximab", {"type": "claim"})
+    assert result.total == 2 and not result.fell_back
+    for hit in result.hits:
+        assert hit.type == "claim"
+        assert "<mark>" in hit.title and "ituximab</mark>" in hit.title
+        assert hit.context.startswith("What is the diagnosis and treatment")
+    # Facets name the drug and the cited sources' kinds.
+    drugs = {f.label: f.count for f in result.facets["drug"]}
+    assert drugs["rituximab"] == 2
+    assert {f.value for f in result.facets["kind"]} == {"study"}
+
+
+def test_sources_and_concepts_are_found_by_their_names(seed_store):
+    asco = search.search(seed_store, "ASCO")
+    assert [h.type for h in asco.hits] == ["source"]
+    assert asco.facets["kind"][0].value == "guideline"
+    concept = search.search(seed_store, "rapamycin")  # an alternative label of sirolimus
+    assert [h.title for h in concept.hits] == ["sirolimus"]
+
+
+def test_facets_narrow_the_results(seed_store):
+    everything = search.search(seed_store, "", {"type": "claim"}, per_page=100)
+    uncited = search.search(seed_store, "", {"type": "claim", "cited": "uncited"}, per_page=100)
+    guideline = search.search(seed_store, "", {"type": "claim", "kind": "guideline"})
+    assert everything.total == 25
+    assert 0 < uncited.total < everything.total
+    assert 0 < guideline.total < everything.total
+    assert all(f.selected for f in guideline.facets["kind"])
+
+
+def test_paging(seed_store):
+    first = search.search(seed_store, "", {"type": "claim"}, page=1, per_page=10)
+    third = search.search(seed_store, "", {"type": "claim"}, page=3, per_page=10)
+    assert first.pages == 3 and len(first.hits) == 10 and len(third.hits) == 5
+    assert not {h.iri for h in first.hits} & {h.iri for h in third.hits}
+
+
+@pytest.mark.parametrize("query", ['rituximab AND (', 'NEAR(', '"unbalanced', 'col:umn',
+                                   "rituximab*)", "'; DROP TABLE docs; --"])
+def test_bad_query_syntax_becomes_a_plain_word_search(seed_store, query):
+    result = search.search(seed_store, query)
+    assert result.fell_back
+    assert result.effective_query.startswith('"')
+    if "rituximab" in query:
+        assert result.total >= 2
+    assert search.search(seed_store, "rituximab").total == 3  # the index is intact
+
+
+def test_injected_markup_is_escaped_in_titles_and_snippets(store, load_paths, tmp_path):
+    text = SEED.read_text(encoding="utf-8").replace(
+        "Rituximab may be considered", f"Rituximab {INJECTION} may be considered")
+    page = tmp_path / "seed-injected.txt"
+    page.write_text(text, encoding="utf-8")
+    assert all(o.ok for o in load_paths(page))
+    hit = search.search(store, "rituximab onerror", {"type": "claim"}).hits[0]
+    for shown in (hit.title, hit.snippet):
+        assert "<script>" not in shown and "<img" not in shown
+    assert "&lt;script&gt;" in hit.title and "&lt;img src=x <mark>onerror</mark>=alert(1)&gt;" in hit.title
+
+
+def test_match_markers_in_the_data_cannot_forge_markup(seed_store):
+    assert search.highlighted("a \ue000<b>\ue001") == "a <mark>&lt;b&gt;</mark>"
+    assert search._clean("x\ue000y\ue001") == "xy"
+
+
+def test_a_new_version_replaces_the_old_one_in_the_index(seed_store, load_paths, tmp_path):
+    text = SEED.read_text(encoding="utf-8").replace("Rituximab may be considered",
+                                                    "Ofatumumab may be considered")
+    page = tmp_path / "seed-v2.txt"
+    page.write_text(text, encoding="utf-8")
+    outcome = load_paths(page)[0]
+    assert outcome.articles[0].status == "new-version"
+    new_version = outcome.articles[0].version
+    claims = search.search(seed_store, "rituximab", {"type": "claim"})
+    assert [h.iri.startswith(new_version + "/") for h in claims.hits] == [True]
+    assert search.search(seed_store, "ofatumumab").total == 1
+    sources = search.search(seed_store, "ASCO").hits
+    assert len(sources) == 1
+    assert search.in_step(search.drift(seed_store))
+
+
+def test_index_agrees_with_the_store_and_reindex_mends_drift(seed_store):
+    assert search.in_step(search.drift(seed_store))
+    with sqlite3.connect(search.index_path(seed_store)) as conn:  # damage the index
+        conn.execute("DELETE FROM docs WHERE type = 'claim' AND iri LIKE '%claim-1%'")
+    report = search.drift(seed_store)
+    assert report["claim"]["missing"] > 0 and not search.in_step(report)
+    refresh_all(seed_store, None)
+    assert search.in_step(search.drift(seed_store))
+    assert search.search(seed_store, "", {"type": "claim"}).total == 25
+
+
+def test_in_memory_store_gets_a_temporary_index(vocabulary):
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.store import ClaimStore
+    from claimgraph.loaders import read_file
+
+    memory = ClaimStore()
+    memory.ensure_static_graphs()
+    assert ingest(memory, read_file(SEED, vocabulary)).ok
+    path = search.index_path(memory)
+    assert path.is_file() and search.search(memory, "rituximab").total == 3
+    del memory
+    import gc
+
+    gc.collect()
+    assert not path.exists()
+
+
+def test_expertqa_answers_are_searchable(store, load_paths):
+    assert all(o.ok for o in load_paths(EXPERTQA))
+    report = search.drift(store)
+    assert search.in_step(report) and report["claim"]["store"] > 200
+    result = search.search(store, "cancer", {"type": "claim"})
+    assert result.total > 0 and len(result.facets["article"]) > 1
