@@ -51,6 +51,21 @@ _UPDATED = re.compile(
     re.IGNORECASE)
 
 
+def looks_like_prose(text: str) -> bool:
+    """Sniffing aid: sentences in lines, not a table (TSV/CSV) or a tagged record (MEDLINE, RIS)."""
+    lines = [line for line in text.splitlines()[:300] if line.strip()]
+    if not lines:
+        return False
+    tabbed = sum("\t" in line or bool(re.match(r'^"[^"]*"\s*,|^[^\s,"]+,\S', line)) for line in lines)
+    # MEDLINE/RIS ("AU  - "), Web of Science ("AU Smith") tag lines
+    tagged = sum(bool(re.match(r"^[A-Z][A-Z0-9]{1,3}\s{0,3}-(?:\s|$)|^[A-Z][A-Z0-9] \S", line))
+                 for line in lines)
+    if tabbed > len(lines) * 0.2 or tagged > len(lines) * 0.2:
+        return False
+    return any(len(line.split()) >= 3 and re.search(r"\w[.!?]?[)\]]?(?:\s|$)", line)
+               and re.search(r"[a-z]{2,}[,;]? [a-z]{2,}", line) for line in lines)
+
+
 def is_chrome_text(text: str) -> bool:
     return bool(_CHROME_TEXT.search(text.strip()))
 

@@ -33,11 +33,17 @@ _MARKER_TEXT = re.compile(r"^\s*\[?\s*(\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*
                           r"\s*\]?\s*$")
 
 
+_HTML_FIRST_TAGS = {"html", "head", "body", "main", "div", "section", "header", "nav", "h1", "h2", "h3",
+                    "p", "ul", "ol", "title", "meta", "link", "article"}
+
+
 def sniff(text: str, path: Path) -> int:
-    head = text.lstrip()[:4096].lower()
-    if head.startswith("<!doctype html") or re.search(r"<html[\s>]", head):
+    head = re.sub(r"<!--.*?-->|<\?xml[^>]*\?>", "", text[:8192], flags=re.DOTALL).lstrip()
+    if re.match(r"<!doctype\s+html\b", head, re.IGNORECASE) or re.search(r"<html[\s>]", head, re.IGNORECASE):
         return 95
-    if re.search(r"<(?:h1|h2|p|body|article|ul|ol)[\s>]", head):
+    # XML records (PubMed, SPL) start with their own root element or doctype, never with these.
+    first = re.match(r"<([a-zA-Z][\w:-]*)[\s/>]", head)
+    if first and first.group(1).lower() in _HTML_FIRST_TAGS:
         return 75
     return 0
 

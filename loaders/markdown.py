@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from . import FileResult
-from .answer_pages import AnswerPageBuilder
+from .answer_pages import AnswerPageBuilder, looks_like_prose
 from .errors import LoaderError
 from .sentences import find_bracket_markers
 
@@ -36,7 +36,7 @@ def _without_comments(text: str) -> str:
 def sniff(text: str, path: Path) -> int:
     text = _without_comments(text)
     head = text.lstrip()[:8192]
-    if not head or head[0] in "<{":
+    if not head or head[0] in "<{" or not looks_like_prose(head):
         return 0
     first_line = head.split("\n", 1)[0]
     score = 0

@@ -14,7 +14,8 @@ import re
 from pathlib import Path
 
 from . import FileResult
-from .answer_pages import AnswerPageBuilder, is_chrome_heading, is_chrome_text, is_evidence_heading
+from .answer_pages import (AnswerPageBuilder, is_chrome_heading, is_chrome_text, is_evidence_heading,
+                           looks_like_prose)
 from .errors import LoaderError
 from .sentences import find_numeric_markers
 
@@ -28,7 +29,7 @@ _MAX_TITLE = 300
 
 def sniff(text: str, path: Path) -> int:
     head = text.lstrip()[:4096]
-    if not head or head[0] in "<{[" or head.startswith(("# ", "---")):
+    if not head or head[0] in "<{[" or head.startswith(("# ", "---")) or not looks_like_prose(head):
         return 0
     score = 10
     lines = [line.strip() for line in head.splitlines()]

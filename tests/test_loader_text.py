@@ -210,3 +210,17 @@ def test_reference_list_and_missing_entry_is_a_warning(tmp_path):
     assert ref.source.identifiers.pmid == "23995274" and ref.source.year == 2013 and ref.line == 11
     assert article.warnings == ["marker 2 points to no entry of the reference list"]
     assert len(article.claims) == 2
+
+
+@pytest.mark.parametrize("relative", [
+    "citation-formats/example_pubmed.medline.txt", "citation-formats/example_wos.ris",
+    "pubmed/pubmed1.xml", "fda-labels/lipitor-atorvastatin.spl.xml", "fda-labels/spl-sections.csv",
+    "fda-labels/spl-loinc.csv", "vocabulary/biomappings_positive_subset.sssom.tsv",
+    "attributed-qa/expertqa_domain_test_medicine.jsonl",
+])
+def test_answer_loaders_do_not_claim_other_formats(shared, relative):
+    from claimgraph.loaders import html, markdown, text
+
+    path = shared / "data" / relative
+    content = path.read_text(encoding="utf-8")
+    assert [module.sniff(content, path) for module in (text, html, markdown)] == [0, 0, 0]
