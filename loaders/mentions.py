@@ -393,4 +393,6 @@ def default_vocabulary_path() -> Path:
 
 @functools.lru_cache(maxsize=1)
 def _default_vocabulary() -> Vocabulary:
-    return Vocabulary.from_files([], include_default=True)
+    vocabulary = Vocabulary.from_files([], include_default=True)
+    vocabulary._build()  # now, so that threads sharing it never build the matcher concurrently
+    return vocabulary
