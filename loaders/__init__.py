@@ -31,6 +31,16 @@ FORMAT_MODULES = [
     "html",
     "markdown",
     "text",
+    # source records (issue 3): each sniffs a distinctive header or field set
+    "pubmed",
+    "medline",
+    "ris",
+    "bibtex",
+    "csljson",
+    "spl",
+    "openfda",
+    "guideline",
+    "loinc_table",
 ]
 
 # Files that are never inputs when a folder is loaded.

@@ -1,0 +1,109 @@
+"""openFDA drug/label JSON: one drug label per result.
+
+A file is one label object, a list of them, or an API response
+(``{"meta": ..., "results": [...]}``). Each known section field (a list of
+strings) becomes a section of the label with its LOINC code (from
+``loinc_sections``). ``set_id``, ``version``, ``effective_time`` and the
+``openfda`` block (brand, generic and manufacturer names) are kept when present;
+a label without a set id cannot be identified, which is said as a warning.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from .errors import LoaderError
+from .loinc_sections import CODE_BY_FIELD, SECTION_NAMES
+from .records import Organisation
+from .source_fields import LabelSection, RecordDraft, build_record, clean
+from .spl import FDA, _date, label_title, unique
+
+FORMAT = "openfda-label"
+
+_IDENTITY_KEYS = ("set_id", "effective_time", "openfda", "spl_product_data_elements")
+
+
+def sniff(text: str, path: Path) -> int:
+    head = text.lstrip("\ufeff\r\n\t ")[:16384]
+    if head[:1] not in "[{":
+        return 0
+    keys = set(re.findall(r'"([a-z_]+)"\s*:', head))
+    sections = len(keys & set(CODE_BY_FIELD))
+    if keys & {"set_id", "effective_time"} and sections:
+        return 95
+    if sections >= 3:
+        return 88
+    return 0
+
+
+def read(text: str, path: str, sha256: str):
+    from . import FileResult
+
+    result = FileResult(path=path, format=FORMAT, sha256=sha256)
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoaderError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+    if isinstance(data, dict) and isinstance(data.get("results"), list):
+        data = data["results"]
+    labels = data if isinstance(data, list) else [data]
+    for n, label in enumerate(labels, start=1):
+        place = f"label {n}"
+        try:
+            if not isinstance(label, dict):
+                raise LoaderError(path, "not an openFDA label object", place=place)
+            record = build_record(_draft(label), path=path, place=place, fmt=FORMAT, sha256=sha256)
+            if not record.source.identifiers.setid:
+                result.warnings.append(f"{path}: {place}: no set_id, so the label cannot be matched to "
+                                       "other versions or to citations; stored as an unidentified label")
+            result.sources.append(record)
+        except LoaderError as exc:
+            result.errors.append(exc)
+    return result
+
+
+def _first(value):
+    if isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
+def _names_from_description(label: dict) -> tuple[list[str], list[str]]:
+    """Brand and generic name as the label's own description states them: "HUMIRA (adalimumab) is ..."."""
+    text = " ".join(str(v) for v in (label.get("description") or []))
+    match = re.search(r"\bDESCRIPTION\s+([A-Z][A-Z0-9-]{2,})\S*\s*\(([a-z][a-z0-9 -]+)\)", text)
+    return ([match.group(1)], [match.group(2)]) if match else ([], [])
+
+
+def _draft(label: dict) -> RecordDraft:
+    meta = label.get("openfda") or {}
+    products = unique(meta.get("brand_name") or [])
+    generics = unique(meta.get("generic_name") or [])
+    labeller = clean(_first(meta.get("manufacturer_name")))
+    effective = _date(_first(label.get("effective_time")))
+    setid = _first(label.get("set_id")) or _first(meta.get("spl_set_id"))
+    sections = []
+    for key, value in label.items():
+        code = CODE_BY_FIELD.get(key)
+        if code is None or key.endswith("_table"):
+            continue
+        text = "\n\n".join(str(v) for v in (value if isinstance(value, list) else [value]) if v)
+        if not text.strip():
+            continue
+        first_line = text.strip().splitlines()[0]
+        sections.append(LabelSection(number=str(len(sections) + 1), code=code,
+                                     code_name=SECTION_NAMES.get(code), title=clean(first_line[:200]),
+                                     text=" ".join(text.split())))
+    if not products:
+        products, generics = _names_from_description(label)
+    draft = RecordDraft(title=label_title(products, generics, None),
+                        year=int(effective[:4]) if effective else None,
+                        setid=setid, kind="drug-label",
+                        organisation=Organisation(labeller) if labeller else FDA)
+    draft.extra = {"version": clean(_first(label.get("version"))), "effective_date": effective,
+                   "date": effective, "document_id": clean(_first(label.get("id"))),
+                   "product_names": products, "generic_names": generics, "authority": FDA,
+                   "sections": sections}
+    return draft
