@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode
 from .store import ClaimStore
 
 # Modules of claimgraph.graph with a refresh(store, versions) function, in run order.
-DERIVED_MODULES: list[str] = ["findings", "search"]
+DERIVED_MODULES: list[str] = ["findings", "search", "examples", "statistics"]
 
 
 def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:

@@ -1,0 +1,116 @@
+"""Which serialisation a SPARQL result is sent in: one table of formats and
+Accept-header matching (q-values, wildcards) over it.
+
+SELECT/ASK answers are *results*; CONSTRUCT/DESCRIBE answers and graphs are
+*graphs*. Each format has a short name (the ``format=`` parameter, the
+editor's download menu), a file suffix, and its media types; the first media
+type is the one sent, the others are accepted aliases.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from pyoxigraph import QueryResultsFormat, RdfFormat
+from werkzeug.datastructures import MIMEAccept
+from werkzeug.http import parse_accept_header
+
+RESULTS = "results"
+GRAPH = "graph"
+
+
+@dataclass(frozen=True)
+class Format:
+    name: str
+    kind: str  # RESULTS or GRAPH
+    media_types: tuple[str, ...]
+    suffix: str
+    label: str
+    w3c_iri: str  # http://www.w3.org/ns/formats/..., for the service description
+
+    @property
+    def media_type(self) -> str:
+        return self.media_types[0]
+
+    @property
+    def content_type(self) -> str:
+        return self.media_type + ("" if self.media_type.endswith("json") else "; charset=utf-8")
+
+    @property
+    def pyoxigraph(self):
+        if self.kind == RESULTS:
+            return getattr(QueryResultsFormat, _PYOXIGRAPH[self.name])
+        return getattr(RdfFormat, _PYOXIGRAPH[self.name])
+
+    @property
+    def quads(self) -> bool:
+        return self.name in ("trig", "nquads")
+
+
+_W3C = "http://www.w3.org/ns/formats/"
+FORMATS: tuple[Format, ...] = (
+    # Results, in the order preferred when the client says */* or nothing.
+    Format("json", RESULTS, ("application/sparql-results+json", "application/json"), "srj",
+           "SPARQL JSON", _W3C + "SPARQL_Results_JSON"),
+    Format("xml", RESULTS, ("application/sparql-results+xml", "application/xml", "text/xml"), "srx",
+           "SPARQL XML", _W3C + "SPARQL_Results_XML"),
+    Format("csv", RESULTS, ("text/csv",), "csv", "CSV", _W3C + "SPARQL_Results_CSV"),
+    Format("tsv", RESULTS, ("text/tab-separated-values",), "tsv", "TSV", _W3C + "SPARQL_Results_TSV"),
+    # Graphs.
+    Format("turtle", GRAPH, ("text/turtle", "application/x-turtle"), "ttl", "Turtle", _W3C + "Turtle"),
+    Format("ntriples", GRAPH, ("application/n-triples", "text/plain"), "nt", "N-Triples", _W3C + "N-Triples"),
+    Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml", "text/xml"), "rdf", "RDF/XML",
+           _W3C + "RDF_XML"),
+    Format("jsonld", GRAPH, ("application/ld+json", "application/json"), "jsonld", "JSON-LD",
+           _W3C + "JSON-LD"),
+    Format("trig", GRAPH, ("application/trig",), "trig", "TriG", _W3C + "TriG"),
+    Format("nquads", GRAPH, ("application/n-quads",), "nq", "N-Quads", _W3C + "N-Quads"),
+)
+_PYOXIGRAPH = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV", "turtle": "TURTLE",
+               "ntriples": "N_TRIPLES", "rdfxml": "RDF_XML", "jsonld": "JSON_LD", "trig": "TRIG",
+               "nquads": "N_QUADS"}
+BY_NAME = {f.name: f for f in FORMATS}
+
+
+class NotAcceptable(Exception):
+    """Nothing the client accepts fits this kind of answer (HTTP 406)."""
+
+
+class UnknownFormat(ValueError):
+    """A ``format=`` value that names no format, or one for the other kind (HTTP 400)."""
+
+
+def formats_of(kind: str) -> list[Format]:
+    return [f for f in FORMATS if f.kind == kind]
+
+
+def lookup(value: str, kind: str) -> Format:
+    """A ``format=`` override: a short name, a suffix or a media type."""
+    wanted = value.strip().lower()
+    for fmt in formats_of(kind):
+        if wanted in (fmt.name, fmt.suffix) or wanted in fmt.media_types:
+            return fmt
+    names = ", ".join(f.name for f in formats_of(kind))
+    raise UnknownFormat(f"format={value!r} does not fit this query's answer; use one of {names}")
+
+
+def choose(kind: str, accept_header: str | None, format_override: str | None = None) -> Format:
+    """The format to send: the override if given, else the best Accept match
+    (client q-values first, then our order), else our default for the kind."""
+    if format_override:
+        return lookup(format_override, kind)
+    candidates = formats_of(kind)
+    if not accept_header or not accept_header.strip():
+        return candidates[0]
+    accept = parse_accept_header(accept_header, MIMEAccept)
+    best_quality, best = 0.0, None
+    for fmt in candidates:
+        for media_type in fmt.media_types:
+            quality = accept.quality(media_type)
+            if quality > best_quality:
+                best_quality, best = quality, fmt
+    if best is None:
+        offered = ", ".join(f.media_type for f in candidates)
+        raise NotAcceptable(f"none of the accepted types ({accept_header}) fits this answer; "
+                            f"available: {offered}")
+    return best
