@@ -1,0 +1,98 @@
+"""CSV and XLSX audit tables: one row per claim and citation marker.
+
+XLSX bytes are made deterministic: the workbook's created/modified times are
+fixed and the zip entries are rewritten with a fixed date, so the same
+selection on the same data gives the same bytes.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import shutil
+import tempfile
+import zipfile
+from datetime import datetime
+from typing import BinaryIO, Iterable
+
+from .rows import COLUMNS, FINDING_COLUMNS, ArticleAudit
+
+FIXED_TIME = datetime(2000, 1, 1)
+ZIP_DATE = (1980, 1, 1, 0, 0, 0)
+
+
+def write_csv(audits: Iterable[ArticleAudit], output: BinaryIO) -> dict:
+    text = io.TextIOWrapper(output, encoding="utf-8", newline="", write_through=True)
+    writer = csv.DictWriter(text, fieldnames=COLUMNS, lineterminator="\r\n")
+    writer.writeheader()
+    rows = 0
+    for audit in audits:
+        writer.writerows(audit.rows)
+        rows += len(audit.rows)
+    text.flush()
+    text.detach()
+    return {"rows": rows}
+
+
+def write_xlsx(audits: Iterable[ArticleAudit], output: BinaryIO) -> dict:
+    from openpyxl import Workbook
+    from openpyxl.cell import WriteOnlyCell
+    from openpyxl.styles import Font
+
+    workbook = Workbook(write_only=True)  # rows go to disk as they come: bounded memory
+    workbook.properties.created = workbook.properties.modified = FIXED_TIME
+    workbook.properties.creator = "claimgraph"
+    evidence = workbook.create_sheet("Evidence")
+    findings_sheet = workbook.create_sheet("Findings")
+    bold = Font(bold=True)
+    for sheet, columns in ((evidence, COLUMNS), (findings_sheet, FINDING_COLUMNS)):
+        sheet.freeze_panes = "A2"
+        header = []
+        for name in columns:
+            cell = WriteOnlyCell(sheet, value=name)
+            cell.font = bold
+            header.append(cell)
+        sheet.append(header)
+    rows = findings = 0
+    for audit in audits:
+        for row in audit.rows:
+            evidence.append([_cell(evidence, row[c]) for c in COLUMNS])
+        for finding in audit.findings:
+            findings_sheet.append([_cell(findings_sheet, finding[c]) for c in FINDING_COLUMNS])
+        rows += len(audit.rows)
+        findings += len(audit.findings)
+    evidence.auto_filter.ref = f"A1:{_column_letter(len(COLUMNS))}{rows + 1}"
+    findings_sheet.auto_filter.ref = f"A1:{_column_letter(len(FINDING_COLUMNS))}{findings + 1}"
+    with tempfile.TemporaryFile() as saved:
+        workbook.save(saved)
+        saved.seek(0)
+        _rewrite_zip_fixed_dates(saved, output)
+    return {"rows": rows, "findings": findings}
+
+
+def _cell(sheet, value):
+    """Text stays text: openpyxl would store a string starting with "=" as a formula."""
+    from openpyxl.cell import WriteOnlyCell
+
+    if isinstance(value, str) and value.startswith("="):
+        cell = WriteOnlyCell(sheet, value=value)
+        cell.data_type = "s"
+        return cell
+    return value
+
+
+def _column_letter(n: int) -> str:
+    from openpyxl.utils import get_column_letter
+
+    return get_column_letter(n)
+
+
+def _rewrite_zip_fixed_dates(saved: BinaryIO, output: BinaryIO) -> None:
+    with zipfile.ZipFile(saved) as source, \
+            zipfile.ZipFile(output, "w", compression=zipfile.ZIP_DEFLATED) as target:
+        for info in source.infolist():
+            fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
+            fixed.compress_type = zipfile.ZIP_DEFLATED
+            fixed.external_attr = 0o600 << 16
+            with source.open(info) as src, target.open(fixed, "w") as dst:
+                shutil.copyfileobj(src, dst, 1 << 20)
