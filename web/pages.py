@@ -1,0 +1,122 @@
+"""The provenance browser's pages: home, and ``/id/<rest>`` for every IRI the
+project mints (article, claim, source, condition/drug, anything else).
+
+Page data comes from ``claimgraph.graph.pages*``; this module picks the page by
+the resource's type, the representation by suffix or Accept header
+(``linked_data``), and renders. Unknown IRIs are real 404s.
+"""
+
+from __future__ import annotations
+
+from flask import Blueprint, Flask, abort, render_template, request
+
+from claimgraph import __version__
+from claimgraph.graph import pages as page_data
+from claimgraph.graph import pages_article, pages_index
+from claimgraph.graph.namespaces import CG, SKOS
+
+from . import linked_data
+from .db import get_store
+from .errors import error_response
+
+bp = Blueprint("pages", __name__)
+
+# rdf:type -> (page-data function, template); checked in this order.
+_PAGES = (
+    (CG.Article.value, pages_article.article_page, "article.html"),
+    (CG.Claim.value, pages_article.claim_page, "claim.html"),
+    (CG.Source.value, pages_index.source_page, "source.html"),
+    (CG.Drug.value, pages_index.concept_page, "concept.html"),
+    (CG.Condition.value, pages_index.concept_page, "concept.html"),
+    (SKOS.Concept.value, pages_index.concept_page, "concept.html"),
+)
+
+
+@bp.get("/")
+@bp.get("/index")
+def home():
+    store = get_store()
+    data = pages_index.home_page(store)
+    page_url = request.script_root + "/index"
+    return _represent(data, "home.html", page_url, linked_data.HTML, iri=None)
+
+
+@bp.get("/index.<suffix>")
+def home_data(suffix: str):
+    representation = linked_data.BY_SUFFIX.get(suffix)
+    if representation is None or representation.rdf_format:
+        abort(404)
+    data = pages_index.home_page(get_store())
+    return _represent(data, "home.html", request.script_root + "/index", representation, iri=None)
+
+
+@bp.get("/id/<path:rest>")
+def resource(rest: str):
+    store = get_store()
+    stem, representation = linked_data.split_suffix(rest)
+    found = _find(store, stem) if representation else None
+    if found is None:  # no suffix, or the suffix is part of the IRI itself
+        found, representation = _find(store, rest), None
+    if found is None:
+        detail = f"Nothing in this graph has the IRI {linked_data.base_iri()}{rest}."
+        if representation is None and linked_data.negotiate() is linked_data.HTML:
+            return render_template("not_found.html", detail=detail), 404
+        return error_response(404, "Not Found", detail)
+    iri, types = found
+    page_url = linked_data.page_path(iri)
+    representation = representation or linked_data.negotiate()
+    if representation.rdf_format:
+        body, content_type = linked_data.rdf_body(store, iri, representation)
+        return linked_data.respond(body, content_type, linked_data.alternates(page_url), representation)
+    data, template = _page_for(store, iri, types)
+    return _represent(data, template, page_url, representation, iri=iri)
+
+
+def _find(store, rest: str):
+    for iri in linked_data.candidate_iris(rest):
+        types = page_data.resource_types(store, iri)
+        if types is not None:
+            return iri, types
+    return None
+
+
+def _page_for(store, iri: str, types: set[str]):
+    if CG.ArticleWork.value in types:
+        current = pages_article.current_version(store, iri)
+        if current:
+            data = pages_article.article_page(store, current)
+            data["work"] = iri
+            return data, "article.html"
+    for type_iri, build, template in _PAGES:
+        if type_iri in types:
+            data = build(store, iri)
+            if data is not None:
+                return data, template
+    return page_data.resource_page(store, iri), "resource.html"
+
+
+def _represent(data: dict, template: str, page_url: str, representation, *, iri: str | None):
+    alts = linked_data.alternates(page_url, with_rdf=iri is not None)
+    if representation is linked_data.HTML:
+        body = render_template(template, page=data, iri=iri,
+                               alternates=[a for a in alts if a["type"] != "text/html"])
+        return linked_data.respond(body, "text/html; charset=utf-8", alts, representation)
+    body, content_type = linked_data.data_body(data, representation)
+    return linked_data.respond(body, content_type, alts, representation)
+
+
+def _page_url_filter(iri: str | None) -> str:
+    """Templates link every IRI through this: local page when minted here."""
+    if not iri:
+        return "#"
+    return linked_data.page_path(iri) or iri
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
+    app.add_template_filter(_page_url_filter, "page_url")
+    app.jinja_env.globals["support_legend"] = page_data.SUPPORT
+
+    @app.context_processor
+    def _site_context():
+        return {"software_version": __version__}
