@@ -53,19 +53,10 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
 
 
 # -- load ----------------------------------------------------------------------
-def _vocabulary(extra_files: tuple[str, ...]):
-    from claimgraph.loaders.mentions import Vocabulary
-
-    vocabulary = Vocabulary.default()
-    if extra_files:
-        vocabulary = vocabulary.with_files(extra_files)
-    return vocabulary
-
-
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--vocab", "vocab_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Extra vocabulary (SKOS Turtle or TSV) for mentions; repeatable.")
+              help="Add a vocabulary (SKOS or TSV) to the store's user vocabulary; repeatable.")
 @click.option("--format", "input_format", default=None, help="Force an input format (default: by content).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summary as JSON.")
 @pass_ctx
@@ -77,11 +68,16 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
     from claimgraph.graph.ingest import ingest
     from claimgraph.loaders import iter_input_files, read_file
 
-    try:
-        vocabulary = _vocabulary(vocab_files)
-    except Exception as exc:  # a user vocabulary with errors: say which file and line
-        raise click.ClickException(str(exc)) from None
+    from claimgraph.graph.vocabulary import add_user_vocabularies, store_vocabulary
+    from claimgraph.loaders.errors import LoaderError
+
     store = ctx.store()
+    try:
+        if vocab_files:
+            add_user_vocabularies(store, vocab_files)
+        vocabulary = store_vocabulary(store)
+    except LoaderError as exc:  # names the vocabulary file and line
+        raise click.ClickException(str(exc)) from None
     files = list(iter_input_files(paths))
     outcomes = []
     progress = tqdm(files, unit="file", disable=None if len(files) > 5 else True, file=sys.stderr)
@@ -239,6 +235,9 @@ def export_dump(ctx: Context, fmt: str, output: str) -> None:
             store.dump(handle, rdf_format)
         click.echo(f"wrote {len(store)} quads to {output}", err=True)
 
+
+from claimgraph import audit_cli  # noqa: E402  (audit: export audit, review)
+export.add_command(audit_cli.export_audit); main.add_command(audit_cli.review)
 
 if __name__ == "__main__":  # pragma: no cover
     main()
