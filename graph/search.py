@@ -313,8 +313,7 @@ def _source_docs(store: ClaimStore, sources: Iterable[str] | None) -> Iterator[_
 def _source_doc(row: dict, citing: list[tuple[str, str]]) -> _Doc:
     kind = SOURCE_KINDS.get(row["kind"] or "")
     org = _clean(row["org_short"] or row["org_name"])
-    title = _clean(row["title"]) or _clean(row["entry"]) or source_fallback_title(
-        kind, org, row["label"], citing[0][1] if citing else None)
+    title = source_title(row, citing[0][1] if citing else None)
     body = [row["entry"], row["org_name"], row["org_short"], row["journal"], row["authors"],
             row["doi"], row["pmid"], str(row["year"] or "") or None, row["basis"]]
     context = " · ".join(filter(None, [kind, org, row["journal"], str(row["year"] or "") or None]))
@@ -331,6 +330,14 @@ def _source_doc(row: dict, citing: list[tuple[str, str]]) -> _Doc:
         doc.facets.append(("article", version, article))
     doc.facets.append(("cited", "cited" if citing else "uncited", "cited" if citing else "uncited"))
     return doc
+
+
+def source_title(row: dict, article: str | None = None) -> str:
+    """A row of search-sources.rq named for people: its title, else its reference
+    entry, else what is known of it (see ``source_fallback_title``)."""
+    org = _clean(row["org_short"] or row["org_name"])
+    return _clean(row["title"]) or _clean(row["entry"]) or source_fallback_title(
+        SOURCE_KINDS.get(row["kind"] or ""), org or None, row["label"], article)
 
 
 def source_fallback_title(kind: str | None, organisation: str | None, label: str | None,
