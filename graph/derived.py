@@ -16,7 +16,8 @@ from pyoxigraph import NamedNode
 from .store import ClaimStore
 
 # Modules of claimgraph.graph with a refresh(store, versions) function, in run order.
-DERIVED_MODULES: list[str] = ["findings", "search", "examples", "statistics"]
+# "sources" first: it folds merged source nodes and sets evidence levels the others read.
+DERIVED_MODULES: list[str] = ["sources", "findings", "search", "examples", "statistics"]
 
 
 def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:

@@ -51,7 +51,9 @@ _PUBLICATION_TYPES = [
     (OBSERVATIONAL, {"observational study", "comparative study", "multicenter study",
                      "clinical trial", "clinical trial, phase i", "clinical trial, phase ii",
                      "controlled clinical trial", "evaluation study", "validation study",
-                     "twin study", "cohort study", "case-control study"}),
+                     "twin study", "cohort study", "case-control study",
+                     # MEDLINE text spells some types in the plural
+                     "evaluation studies", "validation studies"}),
     (CASE_REPORT, {"case reports", "case series"}),
     (NARRATIVE_REVIEW, {"review", "scoping review", "editorial", "comment", "letter"}),
 ]
@@ -72,3 +74,75 @@ def level_for_source(source: Source) -> EvidenceLevel:
 def strongest(levels) -> EvidenceLevel | None:
     levels = list(levels)
     return min(levels, key=lambda level: level.rank) if levels else None
+
+# A guideline's own grading of its recommendations (ASCO, GRADE), strongest first. A citation of
+# a guideline carries the guideline's overall strength beside its level where the record gives one.
+GUIDELINE_STRENGTHS = ("strong", "moderate", "conditional", "weak")
+
+
+def level_for_known(kinds: set[str], publication_types: set[str]) -> EvidenceLevel:
+    """The level of a stored source from its kind classes (IRIs) and publication types."""
+    kind = ("guideline" if CG.Guideline.value in kinds else
+            "drug-label" if CG.DrugLabel.value in kinds else "study" if CG.Study.value in kinds else None)
+    return level_for_source(Source(kind=kind, publication_types=sorted(publication_types)))
+
+
+def refresh(store, versions) -> None:
+    """Recompute citation levels (and claims' strongest) of these article versions; None = all."""
+    if versions is None:
+        _recompute(store, store.select("evidence-citations"))
+    else:
+        for version in versions:
+            _recompute(store, store.select("evidence-citations", graph=version))
+
+
+def refresh_sources(store, sources) -> None:
+    """Recompute the levels of every citation of these sources (after a record described them)."""
+    for source in dict.fromkeys(sources):
+        _recompute(store, store.select("evidence-citations", source=source))
+
+
+def _split(value) -> set[str]:
+    return {v for v in (value or "").split("|") if v}
+
+
+def _recompute(store, rows) -> None:
+    from pyoxigraph import Literal, NamedNode, Quad
+
+    deletes, inserts, claims = [], [], set()
+    for row in rows:
+        graph, citation = NamedNode(row["graph"]), NamedNode(row["citation"])
+        level = level_for_known(_split(row["kinds"]), {t.casefold() for t in _split(row["types"])})
+        if row["level"] != level.iri.value:
+            if row["level"]:
+                deletes.append(Quad(citation, CG.evidenceLevel, NamedNode(row["level"]), graph))
+            inserts.append(Quad(citation, CG.evidenceLevel, level.iri, graph))
+            claims.add((row["graph"], row["claim"]))
+        strength = row["strength"] if level is GUIDELINE else None
+        if strength:
+            inserts.append(Quad(citation, CG.guidelineStrength, Literal(strength), graph))
+    _apply(store, deletes, inserts)
+    deletes, inserts = [], []
+    for graph, claim in sorted(claims):
+        levels = store.select("evidence-claim-levels", graph=NamedNode(graph), claim=NamedNode(claim))
+        best = strongest(BY_IRI[r["level"]] for r in levels if r["level"] in BY_IRI)
+        current = {r["current"] for r in levels if r["current"]}
+        g, c = NamedNode(graph), NamedNode(claim)
+        deletes += [Quad(c, CG.strongestEvidenceLevel, NamedNode(old), g) for old in current]
+        if best is not None:
+            inserts.append(Quad(c, CG.strongestEvidenceLevel, best.iri, g))
+    _apply(store, deletes, inserts)
+
+
+def _apply(store, deletes, inserts) -> None:
+    """One update for all changes: the quads' terms are rendered by pyoxigraph (escaped)."""
+    if not deletes and not inserts:
+        return
+    render = lambda quads: " ".join(  # noqa: E731
+        f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+    parts = []
+    if deletes:
+        parts.append(f"DELETE DATA {{ {render(deletes)} }}")
+    if inserts:
+        parts.append(f"INSERT DATA {{ {render(inserts)} }}")
+    store.store.update(" ;\n".join(parts))

@@ -1,31 +1,321 @@
-"""Source records (PubMed, MEDLINE, RIS, SPL ...) into the sources graph.
+"""Source records (PubMed, MEDLINE, RIS, SPL, guideline ...) into the sources graph, merged by identity.
 
-Minimal first version: each record's source is written to the shared sources
-graph under its identifier IRI, so that it merges with what articles cite.
+Identity: a record is matched to what is stored by any normalised identifier
+(DOI, PMID, PMCID, SetID). The first stored node wins: a record completes an
+earlier node (an article's citation, a study's reference) in place, so every
+citation keeps pointing at it; two stored nodes the record shows to be one work
+are folded into one (their IRIs rewritten in every graph). Articles loaded
+after a record are folded the same way by ``refresh`` (the derived-data hook).
+A title + year match without a shared identifier is never merged: it is stored
+as ``cg:probableMatch`` for a reviewer.
+
+Once a node is described by a record, the guesses its citing articles made
+(kind, resolution, evidence level) are withdrawn from their graphs so that the
+record's description is the one answer, and citation evidence levels are
+recomputed (``evidence.refresh_sources``).
+
+Drug labels: the label (keyed by SetID) is the cited work; each loaded SPL or
+openFDA version is a ``cg:DrugLabelVersion`` of it, and each LOINC-coded
+section a ``cg:LabelSection`` part of that version, with its text.
 """
 
 from __future__ import annotations
 
-from pyoxigraph import NamedNode
+import hashlib
+import re
+from urllib.parse import quote
+
+from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.loaders import FileResult
+from claimgraph.loaders.records import Identifiers, Source, SourceRecord
 
-from . import iris
-from .mapping import QuadSink, source_quads
+from . import evidence, iris
+from .mapping import QuadSink, integer, organisation_quads, resolver_links, source_quads
+from .namespaces import (C4O, CG, CITO, DCTERMS, FABIO, PAV, PRISM, PROV, RDF, SCHEMA, XSD)
 from .store import ClaimStore
+
+# Record details (SourceRecord.extra) that map to one literal each.
+_LITERAL_DETAILS = {"volume": PRISM.volume, "issue": PRISM.issueIdentifier, "pages": PRISM.pageRange,
+                    "date": PRISM.publicationDate, "abstract": DCTERMS.abstract,
+                    "language": DCTERMS.language}
+# Statements an article makes about a source it cites that a record supersedes.
+_GUESSED_KINDS = (CG.Study, CG.Guideline, CG.DrugLabel, SCHEMA.MedicalGuideline)
+
+
+def file_iri(sha256: str) -> NamedNode:
+    """The input file as a PROV entity (the same IRI ``ingest.activity_quads`` uses)."""
+    return NamedNode(f"{iris.ID}file/{sha256}")
 
 
 def ingest_records(store: ClaimStore, result: FileResult, activity: NamedNode, started: str) -> int:
+    """Write every record of one file; returns how many were written."""
     from .ingest import activity_quads, now_iso
 
-    written = 0
+    touched: list[NamedNode] = []
     for record in result.sources:
-        key = iris.source_key(record.source)
+        node = resolve(store, record.source, record)
+        quads = record_quads(store, record, node)
+        quads += activity_quads(activity, result, started, now_iso(), [iris.GRAPH_SOURCES])
+        store.write(quads)
+        touched.append(node)
+        touched.extend(_nodes(store, record.cites))
+        note_probable_matches(store, node, record.source)
+    settle(store, touched)
+    evidence.refresh_sources(store, touched)
+    return len(result.sources)
+
+
+# -- identity ------------------------------------------------------------------
+def _key_for_record(record: SourceRecord) -> str:
+    """A node key for a record with no identifier at all: its file and place."""
+    digest = hashlib.sha256(f"{record.content_sha256}\n{record.locator}".encode()).hexdigest()[:16]
+    return f"record/{digest}"
+
+
+def matches(store: ClaimStore, source: Source, *, exclude: NamedNode | None = None) -> list[NamedNode]:
+    """Stored nodes sharing an identifier with ``source``, record-described ones first."""
+    ids = source.identifiers
+    if not (ids.doi or ids.pmid or ids.pmcid or ids.setid):
+        return []
+    rows = store.select("sources-by-identifier", doi=ids.doi or "", pmid=ids.pmid or "",
+                        pmcid=ids.pmcid or "", setid=ids.setid or "")
+    found: list[NamedNode] = []
+    for row in rows:
+        node = NamedNode(row["source"])
+        if node != exclude and node not in found:
+            found.append(node)
+    return found
+
+
+def resolve(store: ClaimStore, source: Source, record: SourceRecord | None = None) -> NamedNode:
+    """The node a record describes: an earlier match (others folded into it) or a new one."""
+    found = matches(store, source)
+    if not found:
+        key = iris.source_key(source) or (_key_for_record(record) if record is not None else None)
         if key is None:
+            raise ValueError("a source without identifiers needs its record")
+        return NamedNode(f"{iris.ID}source/{key}")
+    keep, rest = found[0], found[1:]
+    for other in rest:
+        fold(store, other, keep)
+    return keep
+
+
+def fold(store: ClaimStore, old: NamedNode, into: NamedNode) -> None:
+    """Rewrite ``old`` as ``into`` in every graph, in one update (both IRIs are minted by us)."""
+    if old == into:
+        return
+    o, n = str(old), str(into)
+    store.store.update(
+        f"DELETE {{ GRAPH ?g {{ {o} ?p ?x }} }} INSERT {{ GRAPH ?g {{ {n} ?p ?x }} }} "
+        f"WHERE {{ GRAPH ?g {{ {o} ?p ?x }} }} ;\n"
+        f"DELETE {{ GRAPH ?g {{ ?s ?p {o} }} }} INSERT {{ GRAPH ?g {{ ?s ?p {n} }} }} "
+        f"WHERE {{ GRAPH ?g {{ ?s ?p {o} }} }}")
+
+
+def settle(store: ClaimStore, nodes: list[NamedNode], graphs: list[NamedNode] | None = None) -> None:
+    """Withdraw article guesses (kind, resolution, level) about nodes a record describes."""
+    if not nodes:
+        return
+    values = " ".join(sorted({str(n) for n in nodes}))
+    graph_values = f"VALUES ?g {{ {' '.join(str(g) for g in graphs)} }}" if graphs else ""
+    kinds = ", ".join(str(k) for k in _GUESSED_KINDS)
+    store.store.update(f"""
+        DELETE {{ GRAPH ?g {{ ?n ?p ?o }} }} WHERE {{
+          VALUES ?n {{ {values} }} {graph_values}
+          GRAPH {iris.GRAPH_SOURCES} {{ ?n {CG.fromRecord} ?file }}
+          GRAPH ?g {{ ?n ?p ?o }}
+          FILTER(?g != {iris.GRAPH_SOURCES})
+          FILTER(?p IN ({CG.resolution}, {CG.evidenceLevel})
+                 || (?p = {RDF.type} && ?o IN ({kinds})))
+        }}""")
+
+
+def normalised_title(title: str | None) -> str:
+    return re.sub(r"[^a-z0-9]+", " ", (title or "").casefold()).strip()
+
+
+def note_probable_matches(store: ClaimStore, node: NamedNode, source: Source) -> list[NamedNode]:
+    """Record title + year matches with no shared identifier as ``cg:probableMatch`` (never merged)."""
+    if not source.title or not source.year:
+        return []
+    wanted = normalised_title(source.title)
+    year = Literal(f"{source.year:04d}", datatype=XSD.gYear)
+    found = []
+    for row in store.select("sources-by-title-year", year=year):
+        other = NamedNode(row["source"])
+        if other == node or normalised_title(row["title"]) != wanted:
             continue
+        if row["identified"] and not _unidentified(source):
+            continue  # both identified, by different identifiers: two works that share a title
+        found.append(other)
+    if found:
         sink = QuadSink(iris.GRAPH_SOURCES)
-        source_quads(sink, NamedNode(f"{iris.ID}source/{key}"), record.source)
-        store.write(sink.quads + activity_quads(activity, result, started, now_iso(),
-                                                [iris.GRAPH_SOURCES]))
-        written += 1
-    return written
+        for other in found:
+            sink.add(node, CG.probableMatch, other)
+            sink.add(other, CG.probableMatch, node)
+        store.write(sink.quads)
+    return found
+
+
+def _unidentified(source: Source) -> bool:
+    ids = source.identifiers
+    return not (ids.doi or ids.pmid or ids.pmcid or ids.setid)
+
+
+def _nodes(store: ClaimStore, sources: list[Source]) -> list[NamedNode]:
+    return [n for n in (_cited_node(store, s) for s in sources) if n is not None]
+
+
+def _cited_node(store: ClaimStore, source: Source) -> NamedNode | None:
+    found = matches(store, source)
+    if found:
+        return found[0]
+    key = iris.source_key(source)
+    return NamedNode(f"{iris.ID}source/{key}") if key else None
+
+
+# -- quads ---------------------------------------------------------------------
+def record_quads(store: ClaimStore, record: SourceRecord, node: NamedNode) -> list[Quad]:
+    sink = QuadSink(iris.GRAPH_SOURCES)
+    file_node = file_iri(record.content_sha256)
+    extra = record.extra
+    if record.source.kind == "drug-label":
+        version = _label_version_quads(sink, record, node, file_node)
+        if _is_newest_version(store, node, extra.get("version")):
+            source_quads(sink, node, record.source)
+        sink.add(node, CG.fromRecord, file_node)
+        sink.add(version, CG.fromRecord, file_node)
+        return sink.quads
+    source_quads(sink, node, record.source)
+    sink.add(node, CG.fromRecord, file_node)
+    sink.add(node, CG.sourceFormat, record.source_format)
+    sink.add(node, CG.sourceLocator, record.locator)
+    for name, predicate in _LITERAL_DETAILS.items():
+        if extra.get(name):
+            sink.add(node, predicate, str(extra[name]))
+    for heading in extra.get("mesh", []):
+        sink.add(node, CG.meshHeading, heading)
+    for keyword in extra.get("keywords", []):
+        sink.add(node, PRISM.keyword, keyword)
+    if extra.get("strength"):
+        sink.add(node, CG.recommendationStrength, extra["strength"])
+    for n, rec in enumerate(extra.get("recommendations", []), start=1):
+        part = iris.child_iri(node, "recommendation", quote(rec.number, safe=""))
+        sink.add(part, RDF.type, CG.Recommendation)
+        sink.add(part, DCTERMS.isPartOf, node)
+        sink.add(part, FABIO.hasSequenceIdentifier, rec.number)
+        sink.add(part, CG.position, integer(n))
+        sink.add(part, C4O.hasContent, rec.text)
+        sink.add(part, CG.recommendationStrength, rec.strength)
+        sink.add(part, CG.evidenceQuality, rec.evidence_quality)
+        sink.add(part, CG.recommendationType, rec.recommendation_type)
+    texts = extra.get("citation_texts", [])
+    for i, cited in enumerate(record.cites):
+        cited_node = _cited_node(store, cited)
+        if cited_node is None or cited_node == node:
+            continue
+        sink.add(node, CITO.cites, cited_node)
+        if not _exists(store, cited_node):
+            _stub_quads(sink, cited_node, cited, texts[i] if i < len(texts) else None)
+    return sink.quads
+
+
+def _exists(store: ClaimStore, node: NamedNode) -> bool:
+    return any(True for _ in store.store.quads_for_pattern(node, RDF.type, CG.Source))
+
+
+def _stub_quads(sink: QuadSink, node: NamedNode, cited: Source, text: str | None) -> None:
+    """A work known only from a record's reference list: identifiers and the entry as written."""
+    ids = cited.identifiers
+    sink.add(node, RDF.type, CG.Source)
+    sink.add(node, PRISM.doi, ids.doi)
+    sink.add(node, FABIO.hasPubMedId, ids.pmid)
+    sink.add(node, FABIO.hasPubMedCentralId, ids.pmcid)
+    for link in resolver_links(cited):
+        sink.add(node, _SEE_ALSO, link)
+    sink.add(node, DCTERMS.bibliographicCitation, text or None)
+    sink.add(node, CG.resolution, CG.Resolved)
+
+
+_SEE_ALSO = NamedNode("http://www.w3.org/2000/01/rdf-schema#seeAlso")
+
+
+def label_version_iri(label: NamedNode, record: SourceRecord) -> NamedNode:
+    version = record.extra.get("version") or record.content_sha256[:12]
+    return NamedNode(f"{label.value}/v-{quote(str(version), safe='')}")
+
+
+def _is_newest_version(store: ClaimStore, label: NamedNode, version: str | None) -> bool:
+    rows = store.select("label-versions", label=label)
+    numbers = [int(r["number"]) for r in rows if str(r["number"] or "").isdigit()]
+    return not numbers or (str(version or "").isdigit() and int(version) >= max(numbers))
+
+
+def _label_version_quads(sink: QuadSink, record: SourceRecord, label: NamedNode,
+                         file_node: NamedNode) -> NamedNode:
+    extra = record.extra
+    version = label_version_iri(label, record)
+    sink.add(label, RDF.type, CG.Source)
+    sink.add(label, RDF.type, CG.DrugLabel)
+    sink.add(label, CG.splSetId, record.source.identifiers.setid)
+    sink.add(label, DCTERMS.hasVersion, version)
+    sink.add(version, RDF.type, CG.DrugLabelVersion)
+    sink.add(version, DCTERMS.isVersionOf, label)
+    sink.add(version, DCTERMS.title, record.source.title)
+    sink.add(version, PAV.version, extra.get("version"))
+    if extra.get("effective_date") and re.fullmatch(r"\d{4}-\d\d-\d\d", extra["effective_date"]):
+        sink.add(version, CG.effectiveDate, Literal(extra["effective_date"], datatype=XSD.date))
+    sink.add(version, CG.documentId, extra.get("document_id"))
+    sink.add(version, CG.documentTitle, extra.get("document_title"))
+    sink.add(version, CG.sourceFormat, record.source_format)
+    sink.add(version, PROV.wasDerivedFrom, file_node)
+    for name in extra.get("product_names", []):
+        sink.add(version, CG.productName, name)
+    for name in extra.get("generic_names", []):
+        sink.add(version, CG.genericName, name)
+    if record.source.organisation:
+        sink.add(version, DCTERMS.publisher, organisation_quads(sink, record.source.organisation))
+    if extra.get("authority"):
+        authority = organisation_quads(sink, extra["authority"])
+        sink.add(version, CG.authority, authority)
+        sink.add(label, CG.authority, authority)
+    for position, section in enumerate(extra.get("sections", []), start=1):
+        part = iris.child_iri(version, "section", section.number)
+        sink.add(part, RDF.type, CG.LabelSection)
+        sink.add(part, DCTERMS.isPartOf, version)
+        sink.add(part, CG.position, integer(position))
+        sink.add(part, CG.loincCode, section.code)
+        sink.add(part, CG.loincName, section.code_name)
+        sink.add(part, DCTERMS.title, section.title)
+        sink.add(part, C4O.hasContent, section.text or None)
+        if section.parent:
+            sink.add(part, CG.parentSection, iris.child_iri(version, "section", section.parent))
+    return version
+
+
+# -- derived-data hook -----------------------------------------------------------
+def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
+    """After articles load: fold their sources into stored ones with a shared identifier,
+    note probable matches, withdraw guesses a record supersedes, recompute evidence levels."""
+    if versions is None:
+        rows = store.select("sources-in-version")
+    else:
+        rows = [row for version in versions for row in store.select("sources-in-version", version=version)]
+    touched: list[NamedNode] = []
+    graphs = sorted({row["version"] for row in rows})
+    for row in rows:
+        node = NamedNode(row["source"])
+        source = Source(identifiers=Identifiers(doi=row["doi"], pmid=row["pmid"], pmcid=row["pmcid"],
+                                                setid=row["setid"]),
+                        title=row["title"], year=int(row["year"]) if row["year"] else None)
+        found = matches(store, source, exclude=node)
+        if found:
+            fold(store, node, found[0])
+            node = found[0]
+        else:
+            note_probable_matches(store, node, source)
+        touched.append(node)
+    settle(store, touched, [NamedNode(g) for g in graphs] if versions is not None else None)
+    evidence.refresh(store, versions)
