@@ -230,6 +230,7 @@ def editor_page(query: str | None = None, table: dict | None = None):
     examples = example_queries.load_examples()
     initial = query or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
     return render_template("query.html", query=initial, table=table, examples=examples,
+                           example_texts={e.name: e.text for e in examples},
                            prefixes=PREFIXES, formats=negotiation.FORMATS,
                            endpoint=url_for("sparql.endpoint"), row_limit=current_app.config["ROW_LIMIT"],
                            timeout=current_app.config["QUERY_TIMEOUT"],
