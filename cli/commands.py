@@ -238,6 +238,8 @@ def export_dump(ctx: Context, fmt: str, output: str) -> None:
 
 from claimgraph import audit_cli  # noqa: E402  (audit: export audit, review)
 export.add_command(audit_cli.export_audit); main.add_command(audit_cli.review)
+from claimgraph.index_cli import reindex  # noqa: E402  (search index and derived data)
+main.add_command(reindex)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -44,7 +44,7 @@ def _blueprints():
     """Each area module has ``register(app)``; missing areas are simply absent."""
     import importlib
 
-    for name in ("health", "sparql", "pages", "exports", "reviews"):
+    for name in ("health", "sparql", "pages", "exports", "reviews", "search", "network"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
