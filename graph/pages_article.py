@@ -148,7 +148,7 @@ def claim_page(store: ClaimStore, claim: str) -> dict | None:
         "level": level_info(row["level"]),
         "support": support_of([s["kind"] for s in sources], bool(sources)),
         "article": info, "anchor": anchor_of(claim),
-        "before": _neighbour(before, row["block"]), "after": _neighbour(after, row["block"]),
+        "before": _neighbour(before, row), "after": _neighbour(after, row),
         "citations": markers, "judgments": judgments,
         "drugs": [m for m in named if m["kind"] == "drug"],
         "conditions": [m for m in named if m["kind"] != "drug"],
@@ -163,11 +163,12 @@ def claim_page(store: ClaimStore, claim: str) -> dict | None:
     }
 
 
-def _neighbour(rows: list[dict], block: str | None) -> dict | None:
-    if not rows:
+def _neighbour(rows: list[dict], claim: dict) -> dict | None:
+    """The sentence next to a claim, when it reads in the same section."""
+    if not rows or rows[0]["section"] != claim["section"]:
         return None
     row = rows[0]
-    return {"iri": row["claim"], "text": row["text"], "same_block": row["block"] == block}
+    return {"iri": row["claim"], "text": row["text"], "same_block": row["block"] == claim["block"]}
 
 
 def _judgments(store: ClaimStore, claim: str) -> list[dict]:

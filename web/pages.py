@@ -53,13 +53,13 @@ def home_data(suffix: str):
 @bp.get("/id/<path:rest>")
 def resource(rest: str):
     store = get_store()
-    stem, representation = linked_data.split_suffix(rest)
-    found = _find(store, stem) if representation else None
+    stem, suffixed = linked_data.split_suffix(rest)
+    found, representation = (_find(store, stem), suffixed) if suffixed else (None, None)
     if found is None:  # no suffix, or the suffix is part of the IRI itself
         found, representation = _find(store, rest), None
     if found is None:
-        detail = f"Nothing in this graph has the IRI {linked_data.base_iri()}{rest}."
-        if representation is None and linked_data.negotiate() is linked_data.HTML:
+        detail = f"Nothing in this graph has the IRI {linked_data.base_iri()}{stem}."
+        if suffixed is None and linked_data.negotiate() is linked_data.HTML:
             return render_template("not_found.html", detail=detail), 404
         return error_response(404, "Not Found", detail)
     iri, types = found

@@ -1,0 +1,65 @@
+"""Screenshots of the seed's article, claim and search pages for the README.
+
+Loads the seed into a temporary store, serves it with waitress on a free
+port, and drives Debian's chromium through Playwright:
+
+    .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]   # default docs/screenshots
+"""
+
+from __future__ import annotations
+
+import sys
+import tempfile
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "tests"))
+
+from browser_support import DESKTOP, PHONE, launch, load_seed  # noqa: E402
+from sparql_live import live_server  # noqa: E402
+
+SHARED = REPO.parent / "shared"
+CLAIM_WITH_MARKERS = "claim-18"  # IMNM diagnosis, cites 3, 4 and 5
+
+
+def take(output: Path) -> list[Path]:
+    from playwright.sync_api import sync_playwright
+
+    from claimgraph.graph.store import ClaimStore
+
+    output.mkdir(parents=True, exist_ok=True)
+    written = []
+    with tempfile.TemporaryDirectory() as tmp:
+        store = ClaimStore(Path(tmp) / "store")
+        store.ensure_static_graphs()
+        version = load_seed(store, SHARED)
+        path = version.split("/id/", 1)[1]
+        with live_server(store) as (base, _app), sync_playwright() as p:
+            browser = launch(p)
+            page = browser.new_page(viewport=DESKTOP)
+            shots = [
+                ("article", f"/id/{path}#card-{CLAIM_WITH_MARKERS}-marker-1", DESKTOP),
+                ("claim", f"/id/{path}/{CLAIM_WITH_MARKERS}", DESKTOP),
+                ("search", "/search?q=rituximab", DESKTOP),
+                ("article-phone", f"/id/{path}", PHONE),
+            ]
+            for name, url, viewport in shots:
+                page.set_viewport_size(viewport)
+                response = page.goto(base + url)
+                if response is None or response.status >= 400:
+                    print(f"skipped {name}: {url} answered {response and response.status}")
+                    continue
+                target = output / f"{name}.png"
+                if "#card-" in url:
+                    page.locator(url[url.index("#"):]).scroll_into_view_if_needed()
+                    page.mouse.wheel(0, -250)
+                page.screenshot(path=str(target), full_page=False)
+                written.append(target)
+            browser.close()
+    return written
+
+
+if __name__ == "__main__":
+    out = Path(sys.argv[1]) if len(sys.argv) > 1 else REPO / "docs" / "screenshots"
+    for shot in take(out):
+        print(shot.relative_to(REPO) if shot.is_relative_to(REPO) else shot)

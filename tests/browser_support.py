@@ -1,0 +1,37 @@
+"""Driving Debian's chromium through Playwright (no browser download): one
+launch recipe for the browser tests and scripts/screenshots.py."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+CHROMIUM = Path("/usr/bin/chromium")
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
+                 "--disable-background-networking", "--disable-component-update",
+                 "--no-first-run", "--disable-sync"]
+DESKTOP = {"width": 1280, "height": 900}
+PHONE = {"width": 390, "height": 844}
+
+
+def chromium_path() -> str | None:
+    found = CHROMIUM if CHROMIUM.exists() else shutil.which("chromium")
+    return str(found) if found else None
+
+
+def launch(playwright):
+    return playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
+
+
+def load_seed(store, shared: Path) -> str:
+    """Load the seed article into ``store`` like ``claimgraph load``; its version IRI."""
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import read_file
+    from claimgraph.loaders.mentions import Vocabulary
+
+    outcome = ingest(store, read_file(shared / "data" / "seeds" / "myopathy-necrosis.txt",
+                                      Vocabulary.default()))
+    if not outcome.ok:
+        raise RuntimeError(f"seed did not load: {outcome.errors}")
+    store.flush()
+    return outcome.articles[0].version
