@@ -1,0 +1,86 @@
+"""Findings computed at load time, on the seed and on small built articles."""
+
+from __future__ import annotations
+
+from claimgraph.graph import findings
+from claimgraph.graph.ingest import ingest
+from claimgraph.loaders import FileResult
+from claimgraph.loaders.records import (Article, Block, CitationMarker, Claim, Identifiers, Reference,
+                                        Section, Source)
+
+SEED_UNCITED = {2, 3, 4, 10, 11, 12, 13, 14, 15, 16}
+
+
+def _codes(store, code):
+    return store.select("""SELECT ?code ?target ?explanation ?severity WHERE {
+        ?f a cg:Finding ; cg:findingCode ?code ; oa:hasTarget ?target ; oa:bodyValue ?explanation ;
+           cg:severity ?severity } ORDER BY ?target""", code=code)
+
+
+def test_seed_findings_are_what_an_auditor_expects(seed_store):
+    uncited = _codes(seed_store, "UNCITED_CLAIM")
+    assert {int(r["target"].rsplit("-", 1)[1]) for r in uncited} == SEED_UNCITED
+    assert all(r["severity"].endswith("#Violation") for r in uncited)
+    assert all("cites no source" in r["explanation"] for r in uncited)
+
+    unresolved = _codes(seed_store, "UNRESOLVED_SOURCE")
+    assert sorted(r["target"].rsplit("/", 1)[1] for r in unresolved) == ["1", "2", "3", "4", "5", "6"]
+
+    weak = _codes(seed_store, "WEAK_EVIDENCE")  # the research claims cite studies nobody identified
+    assert {int(r["target"].rsplit("-", 1)[1]) for r in weak} == set(range(18, 26))
+    for code in ("SECTION_KIND_MISMATCH", "DANGLING_MARKER", "UNUSED_REFERENCE", "DUPLICATE_SOURCE",
+                 "STALE_REVIEW"):
+        assert _codes(seed_store, code) == [], code
+
+
+def test_finding_types_are_in_the_ontology_graph(seed_store):
+    rows = seed_store.select("""SELECT ?code WHERE { GRAPH cgid:graph\\/ontology {
+        ?t a cg:FindingType ; cg:findingCode ?code ; rdfs:label ?l ; rdfs:comment ?c } }""")
+    assert {r["code"] for r in rows} == {t.code for t in findings.FINDING_TYPES}
+
+
+def test_refresh_is_idempotent(seed_store):
+    before = len(seed_store)
+    findings.refresh(seed_store, None)
+    assert len(seed_store) == before
+
+
+def _built_article() -> FileResult:
+    """A guideline-section claim citing a study, a label-section claim citing no label,
+    a marker with no entry, an unused entry, and two entries for one DOI-less title."""
+    title = "Immune checkpoint inhibitor myositis outcomes in a large cohort"
+    refs = [
+        Reference("1", Source(Identifiers(pmid="111"), kind="study", title=title,
+                              publication_types=["Case Reports"]), text="entry 1"),
+        Reference("2", Source(Identifiers(pmid="222"), kind="study", title=title.upper()), text="entry 2"),
+        Reference("3", Source(Identifiers(doi="10.1/x"), kind="guideline", title="A guideline"), text="entry 3"),
+    ]
+    claims = [
+        Claim("Guideline claim.", "Guideline claim 1.", 0, [CitationMarker("1", 17, 18)]),
+        Claim("Label claim.", "Label claim 2.", 1, [CitationMarker("2", 13, 14)]),
+        Claim("Dangling claim.", "Dangling claim 9.", 1, [CitationMarker("9", 16, 17)]),
+    ]
+    article = Article(
+        title="Built article", key_text="built article", content_sha256="ab" * 32,
+        source_path="built.txt", source_format="text",
+        sections=[Section("From the Guidelines", 1, "guideline"), Section("From the FDA Drug Label", 1, "drug-label")],
+        blocks=[Block("paragraph", "Guideline claim 1.", 0), Block("paragraph", "Label claim 2. Dangling claim 9.", 1)],
+        claims=claims, references=refs, has_reference_list=True)
+    return FileResult(path="built.txt", format="text", sha256="ab" * 32, articles=[article])
+
+
+def test_built_article_gives_each_kind_of_finding(store):
+    ingest(store, _built_article())
+    mismatch = _codes(store, "SECTION_KIND_MISMATCH")
+    assert [r["target"].rsplit("/", 1)[1] for r in mismatch] == ["claim-1", "claim-2"]
+    assert "guidelines section" in mismatch[0]["explanation"]
+    assert "drug label section" in mismatch[1]["explanation"]
+    dangling = _codes(store, "DANGLING_MARKER")
+    assert len(dangling) == 1 and "Marker 9" in dangling[0]["explanation"]
+    unused = _codes(store, "UNUSED_REFERENCE")
+    assert [r["target"].rsplit("/", 1)[1] for r in unused] == ["ref-3"]
+    duplicates = store.select("""SELECT ?f (COUNT(?t) AS ?n) WHERE {
+        ?f cg:findingCode "DUPLICATE_SOURCE" ; oa:hasTarget ?t } GROUP BY ?f""")
+    assert len(duplicates) == 1 and duplicates[0]["n"] == 2
+    weak = _codes(store, "WEAK_EVIDENCE")
+    assert "case series / case report" in weak[0]["explanation"]

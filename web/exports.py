@@ -1,0 +1,67 @@
+"""Audit export downloads. Reading needs no login.
+
+- ``GET /export/audit.<ext>``  ext: csv, xlsx, jsonld, trig, nanopub.trig, html
+- ``GET /export/audit.<ext>.manifest.json``  the manifest of the same export
+
+Query parameters select articles (all current ones by default), each repeatable:
+``article=IRI`` (work or version), ``source=IRI`` (articles citing it),
+``concept=IRI`` (articles mentioning it). The export is written to a temporary
+file and streamed from there, so memory stays bounded.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import tempfile
+from pathlib import Path
+
+from flask import Blueprint, Flask, Response, request, send_file
+
+from claimgraph.graph.exports import FORMATS, ExportError, Selection, export
+
+from .db import get_store
+from .errors import error_response
+
+bp = Blueprint("exports", __name__)
+BY_EXTENSION = {f.extension: f for f in FORMATS.values()}
+
+
+def _run(ext: str):
+    fmt = BY_EXTENSION.get(ext)
+    if fmt is None:
+        return None, None, error_response(404, "Not Found",
+                                          f"no export format .{ext}; use one of: {', '.join(BY_EXTENSION)}")
+    selection = Selection(request.args.getlist("article"), request.args.getlist("source"),
+                          request.args.getlist("concept"))
+    folder = Path(tempfile.mkdtemp(prefix="claimgraph-export-"))
+    path = folder / f"audit.{fmt.extension}"
+    try:
+        manifest = export(get_store(), selection, fmt.name, path)
+    except ExportError as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        status = 404 if "matches no article" in str(exc) else 400
+        return None, None, error_response(status, "Bad Request" if status == 400 else "Not Found", str(exc))
+    return fmt, (folder, path, manifest), None
+
+
+@bp.get("/export/audit.<path:ext>")
+def audit(ext: str):
+    want_manifest = ext.endswith(".manifest.json")
+    fmt, made, failed = _run(ext.removesuffix(".manifest.json") if want_manifest else ext)
+    if failed is not None:
+        return failed
+    folder, path, manifest = made
+    if want_manifest:
+        shutil.rmtree(folder, ignore_errors=True)
+        return Response(json.dumps(manifest, indent=2, ensure_ascii=False), mimetype="application/json")
+    response = send_file(path, mimetype=fmt.media_type, as_attachment=fmt.name != "html",
+                         download_name=path.name, max_age=0)
+    response.headers["X-Content-SHA256"] = manifest["sha256"]
+    response.headers["Link"] = f'<{request.path}.manifest.json?{request.query_string.decode()}>; rel="describedby"'
+    response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
+    return response
+
+
+def register(app: Flask) -> None:
+    app.register_blueprint(bp)
