@@ -241,5 +241,8 @@ export.add_command(audit_cli.export_audit); main.add_command(audit_cli.review)
 from claimgraph.index_cli import reindex  # noqa: E402  (search index and derived data)
 main.add_command(reindex)
 
+from claimgraph import serve_cli  # noqa: E402  (serve, demo)
+main.add_command(serve_cli.serve); main.add_command(serve_cli.demo)
+
 if __name__ == "__main__":  # pragma: no cover
     main()

@@ -1,0 +1,141 @@
+"""``claimgraph serve`` (the web app and SPARQL endpoint under waitress) and
+``claimgraph demo`` (load the bundled examples and the seed, then serve)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import click
+
+from claimgraph.commands import Context, pass_ctx
+
+REPO = Path(__file__).resolve().parents[1]
+ACCESS_LOG = logging.getLogger("claimgraph.access")
+
+
+class AccessLog:
+    """One line per request, in the common log format plus the duration."""
+
+    def __init__(self, app):
+        self.app = app
+
+    def __call__(self, environ, start_response):
+        started = time.monotonic()
+        seen = {}
+
+        def recording_start_response(status, headers, exc_info=None):
+            seen["status"] = status.split(" ", 1)[0]
+            seen["length"] = next((v for k, v in headers if k.lower() == "content-length"), "-")
+            return start_response(status, headers, exc_info)
+
+        try:
+            return self.app(environ, recording_start_response)
+        finally:
+            path = environ.get("SCRIPT_NAME", "") + environ.get("PATH_INFO", "")
+            if environ.get("QUERY_STRING"):
+                path += "?" + environ["QUERY_STRING"][:200]
+            ACCESS_LOG.info('%s - - [%s] "%s %s %s" %s %s %.0fms',
+                            environ.get("REMOTE_ADDR", "-"), time.strftime("%d/%b/%Y:%H:%M:%S %z"),
+                            environ.get("REQUEST_METHOD"), path, environ.get("SERVER_PROTOCOL"),
+                            seen.get("status", "-"), seen.get("length", "-"),
+                            (time.monotonic() - started) * 1000)
+
+
+def _prepare(store) -> None:
+    """Examples and statistics in the graph even for stores loaded before they existed."""
+    from claimgraph.graph import examples, statistics
+
+    examples.refresh(store)
+    if not statistics.is_computed(store):
+        statistics.refresh(store)
+
+
+def run_server(store, *, host: str, port: int, threads: int, query_workers: int, enable_updates: bool,
+               query_timeout: float | None, url_prefix: str, behind_proxy: int) -> None:
+    from waitress import serve as waitress_serve
+
+    from claimgraph.web import create_app
+    from claimgraph.web.sparql import close_runner
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    config = {"STORE": store, "STORE_PATH": str(store.path), "QUERY_WORKERS": query_workers,
+              "PROXY_FIX": behind_proxy}
+    if query_timeout is not None:
+        config["QUERY_TIMEOUT"] = query_timeout
+    if enable_updates:
+        config["UPDATES_ENABLED"] = True
+        if not os.environ.get("CLAIMGRAPH_UPDATE_TOKEN"):
+            config["UPDATE_TOKEN"] = secrets.token_urlsafe(24)
+            click.echo(f"updates enabled; bearer token for this run: {config['UPDATE_TOKEN']} "
+                       "(set CLAIMGRAPH_UPDATE_TOKEN to choose one)", err=True)
+    app = create_app(config)
+    app.wsgi_app = AccessLog(app.wsgi_app)
+    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+    click.echo(f"claimgraph serving {store.path} at http://{shown_host}:{port}{url_prefix}/ "
+               f"(SPARQL: {url_prefix}/sparql, editor: {url_prefix}/query); Ctrl-C stops", err=True)
+    try:
+        waitress_serve(app, host=host, port=port, threads=threads, url_prefix=url_prefix, ident="claimgraph")
+    finally:
+        close_runner(app)
+        store.flush()
+
+
+_SERVER_OPTIONS = [
+    click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
+    click.option("--threads", default=8, show_default=True, help="Request threads in the server."),
+    click.option("--query-workers", default=2, show_default=True,
+                 help="Processes running SPARQL queries (each can be stopped on timeout)."),
+    click.option("--enable-updates", is_flag=True,
+                 help="Accept SPARQL Update and Graph Store writes (bearer token: $CLAIMGRAPH_UPDATE_TOKEN)."),
+    click.option("--query-timeout", type=float, default=None, help="Seconds per query (default 30)."),
+    click.option("--url-prefix", default="", help="Path prefix when mounted below a proxy path, e.g. /kg."),
+    click.option("--behind-proxy", type=int, default=0, show_default=True,
+                 help="Number of proxies whose X-Forwarded-* headers to trust."),
+]
+
+
+def _server_options(function):
+    for option in reversed(_SERVER_OPTIONS):
+        function = option(function)
+    return function
+
+
+@click.command()
+@click.option("--port", default=8080, show_default=True, type=int)
+@_server_options
+@pass_ctx
+def serve(ctx: Context, port: int, **options) -> None:
+    """Serve the web UI and the SPARQL endpoint with waitress (a production WSGI server)."""
+    store = ctx.store()
+    _prepare(store)
+    run_server(store, port=port, **options)
+
+
+@click.command()
+@click.option("--port", default=8080, show_default=True, type=int)
+@_server_options
+@pass_ctx
+def demo(ctx: Context, port: int, **options) -> None:
+    """Load the bundled examples/ folder and the seed article, then serve them."""
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import iter_input_files, read_file
+    from claimgraph.loaders.mentions import Vocabulary
+
+    shared = Path(os.environ.get("CLAIMGRAPH_SHARED", REPO.parent / "shared"))
+    paths = [p for p in (REPO / "examples", shared / "data" / "seeds" / "myopathy-necrosis.txt") if p.exists()]
+    if not paths:
+        raise click.ClickException(f"nothing to load: neither {REPO / 'examples'} nor the seed in {shared}")
+    store = ctx.store()
+    vocabulary = Vocabulary.default()
+    for path in iter_input_files([str(p) for p in paths]):
+        outcome = ingest(store, read_file(path, vocabulary))
+        state = "ok" if outcome.ok else "ERROR " + "; ".join(outcome.errors)[:200]
+        click.echo(f"loaded {path.name}: {state}", err=True)
+    store.flush()
+    _prepare(store)
+    run_server(store, port=port, **options)
