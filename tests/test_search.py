@@ -137,3 +137,27 @@ def test_expertqa_answers_are_searchable(store, load_paths):
     assert search.in_step(report) and report["claim"]["store"] > 200
     result = search.search(store, "cancer", {"type": "claim"})
     assert result.total > 0 and len(result.facets["article"]) > 1
+
+
+def test_reindex_command_reports_and_mends_drift(tmp_path):
+    """As a user runs it: real subprocesses on an on-disk store."""
+    import subprocess
+    import sys
+
+    from claimgraph.graph.store import ClaimStore
+
+    path = tmp_path / "cli-store"
+
+    def claimgraph(*args):
+        return subprocess.run([sys.executable, "-m", "claimgraph", "--store", str(path), *args],
+                              capture_output=True, text=True, timeout=60)
+
+    assert claimgraph("load", str(SEED)).returncode == 0
+    with sqlite3.connect(path / search.INDEX_FILE) as conn:
+        conn.execute("DELETE FROM docs WHERE type = 'source'")
+    check = claimgraph("reindex", "--check")
+    assert check.returncode == 1 and "missing      6" in check.stdout, check.stdout + check.stderr
+    fixed = claimgraph("reindex", "--json")
+    assert fixed.returncode == 0, fixed.stdout + fixed.stderr
+    assert '"missing": 6' in fixed.stdout
+    assert search.in_step(search.drift(ClaimStore(path)))
