@@ -27,6 +27,7 @@ class Format:
     suffix: str
     label: str
     w3c_iri: str  # http://www.w3.org/ns/formats/..., for the service description
+    aliases: tuple[str, ...] = ()  # other format= spellings clients send (SPARQLWrapper: rdf+xml, json-ld)
 
     @property
     def media_type(self) -> str:
@@ -58,13 +59,14 @@ FORMATS: tuple[Format, ...] = (
     Format("tsv", RESULTS, ("text/tab-separated-values",), "tsv", "TSV", _W3C + "SPARQL_Results_TSV"),
     # Graphs.
     Format("turtle", GRAPH, ("text/turtle", "application/x-turtle"), "ttl", "Turtle", _W3C + "Turtle"),
-    Format("ntriples", GRAPH, ("application/n-triples", "text/plain"), "nt", "N-Triples", _W3C + "N-Triples"),
+    Format("ntriples", GRAPH, ("application/n-triples", "text/plain"), "nt", "N-Triples", _W3C + "N-Triples",
+           ("n-triples",)),
     Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml", "text/xml"), "rdf", "RDF/XML",
-           _W3C + "RDF_XML"),
+           _W3C + "RDF_XML", ("rdf+xml", "xml")),
     Format("jsonld", GRAPH, ("application/ld+json", "application/json"), "jsonld", "JSON-LD",
-           _W3C + "JSON-LD"),
+           _W3C + "JSON-LD", ("json-ld", "json")),
     Format("trig", GRAPH, ("application/trig",), "trig", "TriG", _W3C + "TriG"),
-    Format("nquads", GRAPH, ("application/n-quads",), "nq", "N-Quads", _W3C + "N-Quads"),
+    Format("nquads", GRAPH, ("application/n-quads",), "nq", "N-Quads", _W3C + "N-Quads", ("n-quads",)),
 )
 _PYOXIGRAPH = {"json": "JSON", "xml": "XML", "csv": "CSV", "tsv": "TSV", "turtle": "TURTLE",
                "ntriples": "N_TRIPLES", "rdfxml": "RDF_XML", "jsonld": "JSON_LD", "trig": "TRIG",
@@ -88,7 +90,7 @@ def lookup(value: str, kind: str) -> Format:
     """A ``format=`` override: a short name, a suffix or a media type."""
     wanted = value.strip().lower()
     for fmt in formats_of(kind):
-        if wanted in (fmt.name, fmt.suffix) or wanted in fmt.media_types:
+        if wanted in (fmt.name, fmt.suffix) or wanted in fmt.media_types or wanted in fmt.aliases:
             return fmt
     names = ", ".join(f.name for f in formats_of(kind))
     raise UnknownFormat(f"format={value!r} does not fit this query's answer; use one of {names}")
