@@ -11,14 +11,16 @@ from claimgraph.graph import queries
 from claimgraph.graph.store import ClaimStore
 
 _PLACEHOLDER = "  #SELECTION"
+_CURRENT = "FILTER NOT EXISTS {{ ?newer prov:wasRevisionOf ?version }}"
+# Each block binds ?version on its own (a FILTER only sees its own group's variables).
 _BLOCKS = {
     # A version IRI selects that version; a work IRI selects its current version.
-    "articles": "VALUES ?requested {{ {iris} }}\n"
-                "    FILTER(?requested = ?version || (?requested = ?work && ?current))",
-    "sources": "VALUES ?cited {{ {iris} }}\n    FILTER(?current)\n"
-               "    GRAPH ?version {{ ?citing_claim cito:cites ?cited }}",
-    "concepts": "VALUES ?concept {{ {iris} }}\n    FILTER(?current)\n"
-                "    GRAPH ?version {{ ?mentioning_claim cg:mentions ?concept }}",
+    "articles": ["VALUES ?version {{ {iris} }}",
+                 "VALUES ?requested {{ {iris} }}\n    ?version dcterms:isVersionOf ?requested .\n    " + _CURRENT],
+    "sources": ["VALUES ?cited {{ {iris} }}\n    GRAPH ?version {{ ?citing_claim cito:cites ?cited }}\n    "
+                + _CURRENT],
+    "concepts": ["VALUES ?concept {{ {iris} }}\n    GRAPH ?version {{ ?mentioning_claim cg:mentions ?concept }}"
+                 "\n    " + _CURRENT],
 }
 
 
@@ -46,7 +48,7 @@ class Selection:
                 terms = " ".join(str(NamedNode(iri)) for iri in iris)
             except ValueError as exc:
                 raise SelectionError(f"{name}: not an IRI: {exc}") from None
-            blocks.append("{\n    " + _BLOCKS[name].format(iris=terms) + "\n  }")
+            blocks += ["{\n    " + block.format(iris=terms) + "\n  }" for block in _BLOCKS[name]]
         chosen = "  " + " UNION ".join(blocks) if blocks else "  FILTER(?current)"
         return queries.get("audit-selection").replace(_PLACEHOLDER, chosen)
 
