@@ -59,9 +59,11 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
               help="Add a vocabulary (SKOS or TSV) to the store's user vocabulary; repeatable.")
 @click.option("--format", "input_format", default=None, help="Force an input format (default: by content).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summary as JSON.")
+@click.option("--refs", "refs_file", type=click.Path(exists=True, dir_okay=False), default=None,
+              help="Marker -> source map (YAML) for the one ARTICLE given; default: ARTICLE.refs.yaml beside it.")
 @pass_ctx
 def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], input_format: str | None,
-         as_json: bool) -> None:
+         as_json: bool, refs_file: str | None) -> None:
     """Load article, source and label files (or folders of them) into the store."""
     from tqdm import tqdm
 
@@ -79,11 +81,15 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
     except LoaderError as exc:  # names the vocabulary file and line
         raise click.ClickException(str(exc)) from None
     files = list(iter_input_files(paths))
+    if refs_file and len(files) != 1:
+        raise click.UsageError("--refs maps the markers of one article: give exactly one ARTICLE file")
     outcomes = []
     progress = tqdm(files, unit="file", disable=None if len(files) > 5 else True, file=sys.stderr)
     for path in progress:
         progress.set_postfix_str(path.name[:40], refresh=False)
-        outcomes.append(ingest(store, read_file(path, vocabulary, format=input_format)))
+        result = read_file(path, vocabulary, format=input_format)
+        outcomes.append(ingest(store, result))
+        _apply_marker_refs(store, path, result, refs_file, outcomes[-1])
     store.flush()
     failed = [o for o in outcomes if not o.ok]
     if as_json:
@@ -94,6 +100,17 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
         click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; store: {ctx.location}")
     if failed:
         sys.exit(1)
+
+
+def _apply_marker_refs(store, path, result, refs_file, outcome) -> None:
+    """Tie an article's markers to source records (--refs FILE, or a sidecar beside the article)."""
+    from claimgraph.graph.marker_refs import apply_refs_for
+
+    marker = apply_refs_for(store, path, result, refs_file)
+    if marker is not None:
+        outcome.errors.extend(marker.errors)
+        if marker.applied:
+            outcome.warnings.append(f"markers mapped to sources: {', '.join(marker.applied)}")
 
 
 def _outcome_dict(outcome) -> dict:

@@ -218,7 +218,7 @@ def record_quads(store: ClaimStore, record: SourceRecord, node: NamedNode) -> li
             continue
         sink.add(node, CITO.cites, cited_node)
         if not _exists(store, cited_node):
-            _stub_quads(sink, cited_node, cited, texts[i] if i < len(texts) else None)
+            stub_quads(sink, cited_node, cited, texts[i] if i < len(texts) else None)
     return sink.quads
 
 
@@ -226,10 +226,14 @@ def _exists(store: ClaimStore, node: NamedNode) -> bool:
     return any(True for _ in store.store.quads_for_pattern(node, RDF.type, CG.Source))
 
 
-def _stub_quads(sink: QuadSink, node: NamedNode, cited: Source, text: str | None) -> None:
-    """A work known only from a record's reference list: identifiers and the entry as written."""
+def stub_quads(sink: QuadSink, node: NamedNode, cited: Source, text: str | None = None) -> None:
+    """A work known only by its identifiers (a record's reference list, a marker map) and
+    the entry as written; no kind or evidence level is claimed until its own record comes."""
     ids = cited.identifiers
     sink.add(node, RDF.type, CG.Source)
+    if ids.setid:  # a SetID names a drug label and nothing else
+        sink.add(node, RDF.type, CG.DrugLabel)
+        sink.add(node, CG.splSetId, ids.setid)
     sink.add(node, PRISM.doi, ids.doi)
     sink.add(node, FABIO.hasPubMedId, ids.pmid)
     sink.add(node, FABIO.hasPubMedCentralId, ids.pmcid)

@@ -86,7 +86,9 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
                 rel = child.relative_to(path)
                 if any(part.startswith(".") for part in rel.parts):
                     continue
-                if child.is_file() and child.suffix.lower() not in _SKIP_SUFFIXES:
+                # marker maps (<article>.refs.yaml) are applied with their article, not read alone
+                if (child.is_file() and child.suffix.lower() not in _SKIP_SUFFIXES
+                        and not child.name.endswith(".refs.yaml")):
                     yield child
         else:
             yield path
