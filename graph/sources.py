@@ -192,6 +192,8 @@ def record_quads(store: ClaimStore, record: SourceRecord, node: NamedNode) -> li
     sink.add(node, CG.fromRecord, file_node)
     sink.add(node, CG.sourceFormat, record.source_format)
     sink.add(node, CG.sourceLocator, record.locator)
+    if record.source.authors:
+        sink.add(node, CG.authorList, "; ".join(record.source.authors))
     for name, predicate in _LITERAL_DETAILS.items():
         if extra.get(name):
             sink.add(node, predicate, str(extra[name]))
