@@ -116,6 +116,8 @@ def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(_page_url_filter, "page_url")
     app.jinja_env.globals["support_legend"] = page_data.SUPPORT
+    # Optional areas (the provenance picture) show only when their blueprint is there.
+    app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
 
     @app.context_processor
     def _site_context():
