@@ -50,9 +50,8 @@ def take(output: Path) -> list[Path]:
                     print(f"skipped {name}: {url} answered {response and response.status}")
                     continue
                 target = output / f"{name}.png"
-                if "#card-" in url:
-                    page.locator(url[url.index("#"):]).scroll_into_view_if_needed()
-                    page.mouse.wheel(0, -250)
+                if "#card-" in url:  # the open card, with the sentences above it
+                    page.evaluate("window.scrollBy(0, -320)")
                 page.screenshot(path=str(target), full_page=False)
                 written.append(target)
             browser.close()
