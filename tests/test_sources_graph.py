@@ -132,3 +132,35 @@ def test_guideline_record_organisation_and_citation_strength(store, load_paths, 
         ?claim cg:strongestEvidenceLevel ?best }""")
     assert rows and rows[0]["level"].endswith("#GuidelineEvidence") and rows[0]["strength"] == "strong"
     assert rows[0]["org"] == "ASCO"
+
+
+EXAMPLES = Path(__file__).resolve().parents[1] / "graph/queries/examples"
+
+
+def test_example_claims_strongest_guideline_after_marker_map(store, load_paths, shared, tmp_path):
+    from claimgraph.graph.marker_refs import apply_marker_map
+    from claimgraph.loaders import read_file
+    from claimgraph.loaders.sidecar import read_marker_map
+
+    guideline = tmp_path / "graded.yaml"
+    guideline.write_text((Path(__file__).resolve().parents[1] / "examples/guidelines/asco-2021-irae.yaml")
+                         .read_text(encoding="utf-8") + "strength: strong\n", encoding="utf-8")
+    refs = tmp_path / "seed.refs.yaml"
+    refs.write_text(f'"1": {{record: {guideline}}}\n', encoding="utf-8")
+    seed = shared / "data/seeds/myopathy-necrosis.txt"
+    result = read_file(seed)
+    loaded_ok(load_paths(seed))
+    outcome = apply_marker_map(store, result, read_marker_map(refs))
+    assert outcome.applied == ["1"] and not outcome.errors
+    rows = store.select((EXAMPLES / "claims-strongest-guideline.rq").read_text(encoding="utf-8"))
+    assert rows
+    assert {r["issuer"] for r in rows} == {"American Society of Clinical Oncology"}
+    assert {r["strength"] for r in rows} == {"strong"}
+    assert all(r["title"].startswith("Management of Immune-Related Adverse Events") for r in rows)
+
+
+def test_example_label_sections_by_loinc(store, load_paths, shared):
+    loaded_ok(load_paths(shared / "data/fda-labels/lipitor-atorvastatin.spl.xml"))
+    rows = store.select((EXAMPLES / "label-sections-by-loinc.rq").read_text(encoding="utf-8"))
+    assert any(r["title"] == "5.1 Skeletal Muscle" for r in rows)
+    assert {r["setid"] for r in rows} == {"c6e131fe-e7df-4876-83f7-9156fc4e8228"}
