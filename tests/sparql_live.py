@@ -38,12 +38,13 @@ def live_server(store: ClaimStore, **config):
     from claimgraph.web.sparql import close_runner
 
     app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True, **config})
-    server = create_server(app, host="127.0.0.1", port=0, threads=6)
+    server = create_server(app, host="127.0.0.1", port=0, threads=6, asyncore_loop_timeout=0.2)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}", app
     finally:
         server.close()
+        server._map.clear()  # the loop runs while channels remain (its wake-up trigger always does)
         close_runner(app)
         thread.join(timeout=5)
