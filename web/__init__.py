@@ -26,6 +26,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         SECRET_KEY=None,
     )
     app.config.from_prefixed_env("CLAIMGRAPH")
+    # CLAIMGRAPH_STORE is the CLI's store folder; from_prefixed_env reads it as STORE.
+    if isinstance(app.config.get("STORE"), str):
+        app.config["STORE_PATH"] = app.config.pop("STORE")
     if test_config:
         app.config.update(test_config)
 
