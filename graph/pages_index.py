@@ -54,10 +54,8 @@ def source_page(store: ClaimStore, source: str) -> dict | None:
             article["claims"].append({"iri": row["claim"], "text": row["text"], "label": row["label"],
                                       "position": row["position"], "level": level_info(row["level"])})
     resolution = _first(props, CG.resolution)
-    # Anything the review workflow records as a possible identity for this source.
-    candidates = [dict(v, property=p) for p, values in props.items()
-                  if p.rsplit("#", 1)[-1].lower().endswith(("match", "candidate", "probablematch"))
-                  for v in values]
+    # Same title and year, no shared identifier: the source pipeline never merges these.
+    candidates = store.select("page-source-probable-matches", source=NamedNode(source))
     title = _first(props, DCTERMS.title)
     return {
         "kind": "source", "iri": source, "title": title or "Untitled source",
@@ -80,6 +78,7 @@ def source_page(store: ClaimStore, source: str) -> dict | None:
         "articles": list(articles.values()),
         "citing_claims": sum(len(a["claims"]) for a in articles.values() if a["current"]),
         "citing_claims_all_versions": len({r["claim"] for r in citing}),
+        "export_selection": {"source": [source]} if any(a["current"] for a in articles.values()) else None,
         "table": [{"claim": r["claim"], "text": r["text"], "article": r["title"], "version": r["version"],
                    "current": r["current"], "marker": r["label"]} for r in citing],
     }
@@ -115,6 +114,8 @@ def concept_page(store: ClaimStore, concept: str) -> dict | None:
         "articles": list(articles.values()),
         "claim_count": len({r["claim"] for r in claims}),
         "matrix": evidence_matrix(store, concept),
+        # The concept and the narrower ones claims name, as the audit export selects them.
+        "export_selection": {"concept": sorted({r["via"] for r in claims})} if claims else None,
         "table": [{"claim": r["claim"], "text": r["text"], "article": r["title"],
                    "named_as": r["via_label"]} for r in claims],
     }

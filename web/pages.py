@@ -12,7 +12,8 @@ from flask import Blueprint, Flask, abort, render_template, request
 
 from claimgraph import __version__
 from claimgraph.graph import pages as page_data
-from claimgraph.graph import pages_article, pages_index
+from claimgraph.graph import pages_article, pages_audit, pages_index
+from claimgraph.graph.exports import FORMATS as EXPORT_FORMATS
 from claimgraph.graph.namespaces import CG, SKOS
 
 from . import linked_data
@@ -23,8 +24,8 @@ bp = Blueprint("pages", __name__)
 
 # rdf:type -> (page-data function, template); checked in this order.
 _PAGES = (
-    (CG.Article.value, pages_article.article_page, "article.html"),
-    (CG.Claim.value, pages_article.claim_page, "claim.html"),
+    (CG.Article.value, pages_audit.article_page, "article.html"),
+    (CG.Claim.value, pages_audit.claim_page, "claim.html"),
     (CG.Source.value, pages_index.source_page, "source.html"),
     (CG.Drug.value, pages_index.concept_page, "concept.html"),
     (CG.Condition.value, pages_index.concept_page, "concept.html"),
@@ -84,7 +85,7 @@ def _page_for(store, iri: str, types: set[str]):
     if CG.ArticleWork.value in types:
         current = pages_article.current_version(store, iri)
         if current:
-            data = pages_article.article_page(store, current)
+            data = pages_audit.article_page(store, current)
             data["work"] = iri
             return data, "article.html"
     for type_iri, build, template in _PAGES:
@@ -112,10 +113,18 @@ def _page_url_filter(iri: str | None) -> str:
     return linked_data.page_path(iri) or iri
 
 
+# Download link names of the audit export formats (web/exports.py serves them all).
+_EXPORT_LABELS = {"csv": "CSV", "xlsx": "Excel (XLSX)", "html": "Printable report (HTML)",
+                  "jsonld": "JSON-LD", "trig": "TriG", "nanopub": "Nanopublications (TriG)"}
+_EXPORT_FORMATS = [{"name": f.name, "extension": f.extension, "label": _EXPORT_LABELS.get(f.name, f.name)}
+                   for f in EXPORT_FORMATS.values()]
+
+
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(_page_url_filter, "page_url")
     app.jinja_env.globals["support_legend"] = page_data.SUPPORT
+    app.jinja_env.globals["audit_export_formats"] = _EXPORT_FORMATS
     # Optional areas (the provenance picture) show only when their blueprint is there.
     app.jinja_env.globals["has_endpoint"] = lambda name: name in app.view_functions
 

@@ -14,6 +14,8 @@ from .linked_data import page_path
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
 MAX_QUERY = 500  # characters; longer queries are cut, not refused
+FACET_LIMIT = 12  # values per facet shown (graph.search's default)
+MAX_EXPORT_ARTICLES = 50  # articles one search's audit-download links may select
 
 
 def _arguments() -> tuple[str, dict[str, str], int]:
@@ -28,13 +30,38 @@ def _arguments() -> tuple[str, dict[str, str], int]:
 
 def _run():
     query, filters, page = _arguments()
-    result = search_index.search(get_store(), query, filters, page=page, per_page=PER_PAGE)
+    result = search_index.search(get_store(), query, filters, page=page, per_page=PER_PAGE,
+                                 facet_limit=FACET_LIMIT)
     return query, filters, result
+
+
+def _export_selection(query: str, filters: dict[str, str], result) -> tuple[dict | None, str | None]:
+    """The articles the results come from, as an audit-export selection.
+
+    The export routes select whole articles (by article, source or concept), not
+    search hits, so a search exports the articles of its results. The facet of
+    the page is complete when it lists fewer values than its limit; otherwise
+    the search runs once more for the full list. Returns (selection, note).
+    """
+    if not result.total or not (query or filters):
+        return None, None
+    articles = [v.value for v in result.facets.get("article", [])]
+    if len(articles) >= FACET_LIMIT:
+        wider = search_index.search(get_store(), query, filters, page=1, per_page=1,
+                                    facet_limit=MAX_EXPORT_ARTICLES + 1)
+        articles = [v.value for v in wider.facets.get("article", [])]
+    if not articles:
+        return None, None
+    if len(articles) > MAX_EXPORT_ARTICLES:
+        return None, (f"The results come from more than {MAX_EXPORT_ARTICLES} articles: narrow the search "
+                      "(an article, drug or condition facet) to export them.")
+    return {"article": sorted(articles)}, None
 
 
 @bp.get("/search")
 def search_page():
     query, filters, result = _run()
+    export_selection, export_note = _export_selection(query, filters, result)
 
     def link(**changes):
         """This search with some parameters changed (None removes one); page resets."""
@@ -46,7 +73,8 @@ def search_page():
                    "href": url_for("search.search_json", **request.args)}]
     return render_template("search.html", result=result, filters=filters, search_query=query,
                            facet_titles=search_index.FACET_TITLES, link=link,
-                           page_url=lambda iri: page_path(iri) or iri, alternates=alternates)
+                           page_url=lambda iri: page_path(iri) or iri, alternates=alternates,
+                           export_selection=export_selection, export_note=export_note)
 
 
 @bp.get("/search.json")
