@@ -128,3 +128,68 @@ def test_pages_fit_the_screen(browser, served, viewport):
             expect(tab.locator("h1")).to_be_visible()
     finally:
         context.close()
+
+
+REVIEWER_TOKEN = "browser-test-reviewer-token"
+
+
+@pytest.fixture
+def reviewing(store, shared):
+    """(base URL, claim page path) served with browser login for one reviewer."""
+    version = load_seed(store, shared)
+    with live_server(store, SECRET_KEY="browser-test-secret",
+                     REVIEWER_TOKENS={REVIEWER_TOKEN: "Ada Lovelace"}) as (base, _app):
+        yield base, "/id/" + version[len(ID):] + "/claim-18"
+
+
+def test_reviewer_logs_in_records_a_verdict_and_sees_it_in_the_history(page, reviewing):
+    base, claim = reviewing
+    page.goto(base + claim)
+    trail = page.locator("#review-trail")
+    expect(trail).to_contain_text("No reviewer has given a verdict")
+    expect(page.locator('input[name="verdict"]')).to_have_count(0)  # not usable before login
+    page.get_by_label("Reviewer token").fill(REVIEWER_TOKEN)
+    page.get_by_role("button", name="Log in to review").click()
+    expect(page).to_have_url(base + claim)
+    expect(trail).to_contain_text("Your verdict (Ada Lovelace)")
+    page.get_by_label("partly supported").check()
+    page.get_by_label("Note").fill("Sources 3-5 are not identified yet.")
+    page.locator('input[type="checkbox"][name="source"]').first.check()
+    page.get_by_role("button", name="Record verdict").click()
+    expect(page).to_have_url(base + claim)
+    verdict = trail.locator("li.verdict").first
+    expect(verdict).to_contain_text("partly supported")
+    expect(verdict).to_contain_text("Ada Lovelace")
+    expect(verdict).to_contain_text("Sources 3-5 are not identified yet.")
+    expect(verdict).to_contain_text("Sources looked at: source cited as [3]")
+    # A forged POST riding on the session cookie, without the form's CSRF token, is refused.
+    forged = page.request.post(base + "/reviews", form={"claim": "x", "verdict": "supported"},
+                               max_redirects=0)
+    assert forged.status == 403
+    wrong = page.request.post(base + "/reviews", max_redirects=0, form={
+        "claim": "x", "verdict": "supported", "csrf_token": "guessed"})
+    assert wrong.status == 403
+    page.get_by_role("button", name="Log out").click()
+    expect(page.locator('input[name="verdict"]')).to_have_count(0)
+    expect(trail.locator("li.verdict")).to_have_count(1)  # the history stays readable to anyone
+
+
+def test_forged_verdict_without_login_is_refused(browser, reviewing):
+    base, claim = reviewing
+    context = browser.new_context(viewport=DESKTOP)
+    try:
+        tab = context.new_page()
+        tab.goto(base + claim)
+        expect(tab.get_by_role("button", name="Log in to review")).to_be_visible()
+        expect(tab.locator('input[name="verdict"]')).to_have_count(0)
+        # What a hostile page could send: a plain form POST, no credentials.
+        status = tab.evaluate("""async ([claimUrl]) => {
+            const body = new URLSearchParams({claim: claimUrl, verdict: "supported", csrf_token: ""});
+            const r = await fetch("/reviews", {method: "POST", body, redirect: "manual"});
+            return r.status; }""", [claim])
+        assert status == 401
+        expect(tab.locator("#review-trail li.verdict")).to_have_count(0)
+        tab.reload()
+        expect(tab.locator("#review-trail")).to_contain_text("No reviewer has given a verdict")
+    finally:
+        context.close()
