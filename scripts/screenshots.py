@@ -1,7 +1,8 @@
 """Screenshots of the seed's article, claim and search pages for the README.
 
 Loads the seed into a temporary store, serves it with waitress on a free
-port, and drives Debian's chromium through Playwright:
+port (with browser login for one demo reviewer, whose verdict the review-trail
+shot records through the form), and drives Debian's chromium through Playwright:
 
     .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]   # default docs/screenshots
 """
@@ -20,6 +21,9 @@ from sparql_live import live_server  # noqa: E402
 
 SHARED = REPO.parent / "shared"
 CLAIM_WITH_MARKERS = "claim-18"  # IMNM diagnosis, cites 3, 4 and 5
+DEMO_TOKEN = "screenshot-demo-token"
+DEMO_REVIEWER = "Demo Reviewer"
+DEMO_NOTE = "Demo verdict for the screenshot: references 3-5 are not identified, so this cannot be checked yet."
 
 
 def take(output: Path) -> list[Path]:
@@ -34,7 +38,8 @@ def take(output: Path) -> list[Path]:
         store.ensure_static_graphs()
         version = load_seed(store, SHARED)
         path = version.split("/id/", 1)[1]
-        with live_server(store) as (base, _app), sync_playwright() as p:
+        with live_server(store, SECRET_KEY="screenshots", REVIEWER_TOKENS={DEMO_TOKEN: DEMO_REVIEWER}) \
+                as (base, _app), sync_playwright() as p:
             browser = launch(p)
             page = browser.new_page(viewport=DESKTOP)
             shots = [
@@ -54,8 +59,32 @@ def take(output: Path) -> list[Path]:
                     page.evaluate("window.scrollBy(0, -320)")
                 page.screenshot(path=str(target), full_page=False)
                 written.append(target)
+            written += _audit_shots(page, base, f"/id/{path}", output)
             browser.close()
     return written
+
+
+def _audit_shots(page, base: str, article: str, output: Path) -> list[Path]:
+    """The article's findings panel, and a claim's review trail after a verdict
+    recorded through the browser form (log in, choose, note, submit)."""
+    page.set_viewport_size(DESKTOP)
+    page.goto(base + article)
+    page.evaluate("document.getElementById('findings-h').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -20)")
+    findings = output / "article-findings.png"
+    page.screenshot(path=str(findings))
+    page.goto(f"{base}{article}/{CLAIM_WITH_MARKERS}")
+    page.get_by_label("Reviewer token").fill(DEMO_TOKEN)
+    page.get_by_role("button", name="Log in to review").click()
+    page.get_by_label("needs source").check()
+    page.get_by_label("Note").fill(DEMO_NOTE)
+    page.locator('input[type="checkbox"][name="source"]').first.check()
+    page.get_by_role("button", name="Record verdict").click()
+    page.evaluate("document.getElementById('reviews-h').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -20)")
+    review = output / "claim-review.png"
+    page.screenshot(path=str(review))
+    return [findings, review]
 
 
 if __name__ == "__main__":
