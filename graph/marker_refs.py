@@ -17,7 +17,7 @@ from claimgraph.loaders import FileResult, read_file
 from claimgraph.loaders.records import Source
 from claimgraph.loaders.sidecar import MarkerMap
 
-from . import evidence, iris
+from . import derived, evidence, iris
 from .ingest import ingest
 from .mapping import QuadSink
 from .sources import fold, matches, resolve, settle, stub_quads
@@ -65,6 +65,8 @@ def apply_marker_map(store: ClaimStore, articles: FileResult, marker_map: Marker
         touched.append(node)
     settle(store, touched)
     evidence.refresh(store, versions)
+    # Markers now point at identified sources: findings, search and statistics follow.
+    derived.refresh_all(store, versions)
     return outcome
 
 

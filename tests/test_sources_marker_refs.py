@@ -17,6 +17,9 @@ SELECT ?claim ?level WHERE {
   ?claim cito:cites <https://w3id.org/claimgraph/id/source/doi/10.1200/jco.21.01440> ;
          cg:strongestEvidenceLevel ?level }"""
 
+UNRESOLVED_FINDINGS = """PREFIX cg: <https://w3id.org/claimgraph/ns#>
+SELECT (COUNT(DISTINCT ?f) AS ?n) WHERE { ?f a cg:Finding ; cg:findingCode "UNRESOLVED_SOURCE" }"""
+
 
 @dataclass
 class Run:
@@ -55,5 +58,8 @@ def test_refs_option_after_the_article_was_loaded_without_it(tmp_path, shared):
     assert result.exit_code == 0, result.output
     query = run("--store", store, "query", QUERY, "--format", "csv")
     assert len(query.output.strip().splitlines()) > 1
+    # derived data follows the mapping at once: source 1 is no longer an unresolved-source finding
+    unresolved = run("--store", store, "query", UNRESOLVED_FINDINGS, "--format", "csv")
+    assert unresolved.output.split() == ["n", "5"], unresolved.output
     two = run("--store", store, "load", "--refs", str(refs), seed, str(GUIDELINE))
     assert two.exit_code == 2 and "exactly one ARTICLE" in two.output

@@ -23,7 +23,9 @@ def create_app(test_config: dict | None = None) -> Flask:
         REVIEWER_TOKENS={},  # token -> reviewer name, for writing verdicts
         QUERY_TIMEOUT=30.0,  # seconds, hard limit per query
         ROW_LIMIT=10000,  # rows per SELECT result before truncation is said
-        SECRET_KEY=None,
+        SECRET_KEY=None,  # signs reviewer sessions; browser login is off without it
+        SESSION_COOKIE_SAMESITE="Lax",  # with the CSRF token: no cross-site form posts
+        SESSION_COOKIE_HTTPONLY=True,
     )
     app.config.from_prefixed_env("CLAIMGRAPH")
     # CLAIMGRAPH_STORE is the CLI's store folder; from_prefixed_env reads it as STORE.
