@@ -39,11 +39,21 @@ def live_server(store: ClaimStore, **config):
 
     app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True, **config})
     server = create_server(app, host="127.0.0.1", port=0, threads=6, asyncore_loop_timeout=0.2)
-    thread = threading.Thread(target=server.run, daemon=True)
+    stopping = threading.Event()
+
+    def serve():
+        try:
+            server.run()
+        except OSError:  # the loop's select() saw the socket close under it: expected on stop
+            if not stopping.is_set():
+                raise
+
+    thread = threading.Thread(target=serve, daemon=True)
     thread.start()
     try:
         yield f"http://127.0.0.1:{server.effective_port}", app
     finally:
+        stopping.set()
         server.close()
         server._map.clear()  # the loop runs while channels remain (its wake-up trigger always does)
         close_runner(app)
