@@ -12,6 +12,7 @@ here, once.
 from __future__ import annotations
 
 import re
+from bisect import bisect_left
 from dataclasses import dataclass
 
 from .records import CitationMarker, Claim
@@ -171,13 +172,6 @@ def find_bracket_markers(text: str) -> list[MarkerGroup]:
 _CLOSERS = "\"'”’)]»"
 
 
-def _group_at(groups: list[MarkerGroup], index: int) -> MarkerGroup | None:
-    for group in groups:
-        if group.start == index:
-            return group
-    return None
-
-
 def _skip_spaces(text: str, index: int) -> int:
     while index < len(text) and text[index].isspace():
         index += 1
@@ -193,8 +187,9 @@ def _starts_sentence(text: str, index: int) -> bool:
 
 def sentence_spans(text: str, groups: list[MarkerGroup]) -> list[tuple[int, int]]:
     """(start, end) of each sentence of ``text``; markers after a full stop stay with it."""
-    inside = {}
+    inside, starting_at = {}, {}  # lookups by position: a block may hold many thousand markers
     for group in groups:
+        starting_at.setdefault(group.start, group)
         for index in range(group.start, group.end):
             inside[index] = group
     spans = []
@@ -210,7 +205,7 @@ def sentence_spans(text: str, groups: list[MarkerGroup]) -> list[tuple[int, int]
             while end < len(text) and text[end] in _CLOSERS:
                 end += 1
             # "... outcomes. 1", "... outcomes.[1]", "... outcomes. [1][2]"
-            while (group := _group_at(groups, _skip_spaces(text, end))) is not None:
+            while (group := starting_at.get(_skip_spaces(text, end))) is not None:
                 end = group.end
                 if end < len(text) and text[end] == ".":  # "outcomes. 1." written twice
                     end += 1
@@ -253,8 +248,13 @@ def claims_from_block(text: str, block_index: int, groups: list[MarkerGroup], *,
     if introduces_list and spans and text[spans[-1][0]:spans[-1][1]].rstrip().endswith(":"):
         spans = spans[:-1]
     claims = []
+    ordered = sorted(groups, key=lambda g: g.start)
+    starts = [g.start for g in ordered]
     for start, end in spans:
-        mine = [g for g in groups if start <= g.start and g.end <= end]
+        # Only the groups starting inside the span, found by bisection: a scan of every
+        # group per sentence made blocks of many cited sentences quadratic.
+        first, last = bisect_left(starts, start), bisect_left(starts, end)
+        mine = [g for g in ordered[first:last] if g.end <= end]
         plain = strip_markers(text[start:end], mine, offset=start)
         if not any(char.isalpha() for char in plain):
             continue  # a stray marker or punctuation is not a statement
