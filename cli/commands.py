@@ -67,6 +67,7 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
     """Load article, source and label files (or folders of them) into the store."""
     from tqdm import tqdm
 
+    from claimgraph.graph import derived
     from claimgraph.graph.ingest import ingest
     from claimgraph.loaders import iter_input_files, read_file
 
@@ -85,11 +86,12 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
         raise click.UsageError("--refs maps the markers of one article: give exactly one ARTICLE file")
     outcomes = []
     progress = tqdm(files, unit="file", disable=None if len(files) > 5 else True, file=sys.stderr)
-    for path in progress:
-        progress.set_postfix_str(path.name[:40], refresh=False)
-        result = read_file(path, vocabulary, format=input_format)
-        outcomes.append(ingest(store, result))
-        _apply_marker_refs(store, path, result, refs_file, outcomes[-1])
+    with derived.deferred(store):  # one refresh of derived data for the whole load
+        for path in progress:
+            progress.set_postfix_str(path.name[:40], refresh=False)
+            result = read_file(path, vocabulary, format=input_format)
+            outcomes.append(ingest(store, result))
+            _apply_marker_refs(store, path, result, refs_file, outcomes[-1])
     store.flush()
     failed = [o for o in outcomes if not o.ok]
     if as_json:
