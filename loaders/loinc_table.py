@@ -32,7 +32,12 @@ def read(text: str, path: str, sha256: str):
 
     result = FileResult(path=path, format=FORMAT, sha256=sha256)
     known = differing = 0
-    for line, row in enumerate(csv.reader(io.StringIO(text), skipinitialspace=True), start=1):
+    reader = csv.reader(io.StringIO(text), skipinitialspace=True)
+    try:
+        rows = list(enumerate(reader, start=1))
+    except csv.Error as exc:  # e.g. a field over csv's 128 KB limit, an unclosed quote
+        raise LoaderError(path, f"not a readable CSV table: {exc}", line=reader.line_num) from None
+    for line, row in rows:
         if not row or row == ["loinc", "name"]:
             continue
         if len(row) > 2:  # names with commas, unquoted

@@ -78,7 +78,10 @@ def _parse(chunk: str, path: str, place: str, web_of_science: bool) -> dict:
     if web_of_science:
         if not re.search(r"^PT ", chunk, re.MULTILINE):
             raise LoaderError(path, "Web of Science record has no PT (publication type) line", place=place)
-        entries = rispy.loads(chunk, implementation=rispy.WokParser)
+        try:
+            entries = rispy.loads(chunk, implementation=rispy.WokParser)
+        except KeyError as exc:  # rispy's WoS parser has no fallback for tags it does not know
+            raise LoaderError(path, f"malformed Web of Science record: unknown tag {exc}", place=place) from None
     else:
         if not re.search(r"^TY  - ", chunk, re.MULTILINE):
             raise LoaderError(path, "RIS record has no 'TY  - ' (type) line", place=place)
