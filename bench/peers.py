@@ -1,0 +1,104 @@
+"""The same SPARQL text on every peer: claimgraph over HTTP, raw pyoxigraph and rdflib in process.
+
+Parameters go in as a VALUES block placed at the start of the query's WHERE
+clause, with every term written in N-Triples syntax by pyoxigraph (escaped, never
+pasted from input), so each peer runs byte-identical text. Rows come back as
+sorted tuples of lexical values, which is what the correctness gate compares.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from typing import Any
+
+from pyoxigraph import Literal, NamedNode
+
+from claimgraph.graph import queries
+from claimgraph.graph.namespaces import PREFIXES
+
+Row = tuple[str | None, ...]
+
+_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+_PREFIX_LINES = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
+
+
+def term(value: Any) -> NamedNode | Literal:
+    if isinstance(value, (NamedNode, Literal)):
+        return value
+    if isinstance(value, str) and value.startswith(("http://", "https://")):
+        return NamedNode(value)
+    return Literal(str(value))
+
+
+def sparql_text(name: str, bindings: dict[str, Any] | None = None) -> str:
+    """``graph/queries/<name>.rq`` with ``bindings`` as an inline VALUES block."""
+    text = queries.get(name)
+    if bindings:
+        names = " ".join(f"?{key}" for key in bindings)
+        values = " ".join(str(term(value)) for value in bindings.values())
+        match = _WHERE.search(text)
+        text = f"{text[:match.end()]}\n  VALUES ({names}) {{ ({values}) }}{text[match.end():]}"
+    return _PREFIX_LINES + text  # the endpoint and rdflib know none of claimgraph's prefixes
+
+
+class OxigraphPeer:
+    """Raw pyoxigraph, in this process, on the bulk-loaded copy of the quads."""
+
+    name = "pyoxigraph (in-process)"
+
+    def __init__(self, store_dir: str):
+        from pyoxigraph import Store
+
+        self.store = Store.read_only(store_dir)
+
+    def rows(self, sparql: str) -> list[Row]:
+        result = self.store.query(sparql, use_default_graph_as_union=True)
+        names = [v.value for v in result.variables]
+        return sorted(tuple(None if row[n] is None else row[n].value for n in names) for row in result)
+
+
+class RdflibPeer:
+    """rdflib's default Memory store (a Dataset whose default graph is the union)."""
+
+    name = "rdflib Memory (in-process)"
+
+    def __init__(self, dataset):
+        self.dataset = dataset
+
+    def rows(self, sparql: str) -> list[Row]:
+        result = self.dataset.query(sparql)
+        return sorted(tuple(None if value is None else str(value) for value in row) for row in result)
+
+
+class HttpPeer:
+    """claimgraph's SPARQL endpoint (`claimgraph serve`), SPARQL 1.1 Protocol POST."""
+
+    name = "claimgraph (HTTP endpoint)"
+
+    def __init__(self, base_url: str):
+        self.base_url = base_url.rstrip("/")
+        self._local = threading.local()
+
+    @property
+    def session(self):
+        import requests
+
+        if not hasattr(self._local, "session"):
+            self._local.session = requests.Session()  # one keep-alive connection per thread
+        return self._local.session
+
+    def rows(self, sparql: str) -> list[Row]:
+        response = self.session.post(f"{self.base_url}/sparql", data={"query": sparql},
+                                     headers={"Accept": "application/sparql-results+json"}, timeout=120)
+        response.raise_for_status()
+        body = response.json()
+        names = body["head"]["vars"]
+        return sorted(tuple(row[n]["value"] if n in row else None for n in names)
+                      for row in body["results"]["bindings"])
+
+    def get(self, path: str, timeout: float = 120) -> int:
+        """A UI page; returns the status (the body is read in full, as a browser would)."""
+        response = self.session.get(f"{self.base_url}{path}", headers={"Accept": "text/html"}, timeout=timeout)
+        _ = response.content
+        return response.status_code
