@@ -14,7 +14,7 @@ from pathlib import Path
 import click
 
 from claimgraph import __version__
-from claimgraph.graph.store import STORE_ENV, ClaimStore, default_store_path
+from claimgraph.graph.store import STORE_ENV, ClaimStore, default_store_path, open_store
 
 
 class Context:
@@ -31,7 +31,7 @@ class Context:
     def store(self, read_only: bool = False) -> ClaimStore:
         if self._store is None:
             try:
-                self._store = ClaimStore(self.location, read_only=read_only)
+                self._store = open_store(self.location, read_only=read_only)
             except OSError as exc:
                 raise click.ClickException(f"cannot open the store at {self.location}: {exc}") from None
             if not read_only:
@@ -44,7 +44,9 @@ pass_ctx = click.make_pass_decorator(Context)
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.option("--store", "store_path", envvar=STORE_ENV, metavar="PATH",
-              help=f"Store folder (default: ${STORE_ENV}, else $XDG_DATA_HOME/claimgraph/store).")
+              help=f"Store folder, or a SPARQL 1.1 server as sparql+http://host:port/path (credentials: "
+                   f"$CLAIMGRAPH_SPARQL_USER/_PASSWORD) (default: ${STORE_ENV}, else "
+                   f"$XDG_DATA_HOME/claimgraph/store).")
 @click.version_option(__version__, prog_name="claimgraph")
 @click.pass_context
 def main(click_ctx: click.Context, store_path: str | None) -> None:

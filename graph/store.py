@@ -84,6 +84,9 @@ class ClaimStore:
     def ask(self, sparql: str, **bindings) -> bool:
         return bool(self.query(sparql, bindings=bindings))
 
+    def contains(self, quad: Quad) -> bool:
+        return quad in self.store
+
     def has_graph(self, graph: NamedNode) -> bool:
         return self.store.contains_named_graph(graph)
 
@@ -116,7 +119,7 @@ class ClaimStore:
             data = b"".join(Path(f).read_bytes() for f in files)
             digest = Literal(hashlib.sha256(data).hexdigest())
             marker = Quad(graph, CG.contentSha256, digest, graph)
-            if list(self.store.quads_for_pattern(graph, CG.contentSha256, digest, graph)):
+            if self.contains(marker):
                 continue
             quads = [marker]
             for f in files:
@@ -150,4 +153,14 @@ def _term(value: Any):
     raise TypeError(f"cannot bind {type(value).__name__}")
 
 
-__all__ = ["ClaimStore", "DefaultGraph", "default_store_path", "python_value"]
+def open_store(location: str | os.PathLike, *, read_only: bool = False):
+    """The store at ``location``: a folder (embedded pyoxigraph) or a SPARQL 1.1 server
+    given as ``sparql+http(s)://host:port/path`` (see ``claimgraph.graph.remote``)."""
+    from .remote import RemoteStore, is_remote
+
+    if is_remote(str(location)):
+        return RemoteStore(str(location), read_only=read_only)
+    return ClaimStore(location, read_only=read_only)
+
+
+__all__ = ["ClaimStore", "DefaultGraph", "default_store_path", "open_store", "python_value"]

@@ -6,7 +6,7 @@ import threading
 
 from flask import Flask, current_app
 
-from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.store import ClaimStore, open_store
 
 _lock = threading.Lock()
 
@@ -19,7 +19,7 @@ def get_store() -> ClaimStore:
         with _lock:
             store = app.extensions.get("claimgraph.store")
             if store is None:
-                store = ClaimStore(app.config["STORE_PATH"])
+                store = open_store(app.config["STORE_PATH"])  # a folder or sparql+http://...
                 store.ensure_static_graphs()
                 app.extensions["claimgraph.store"] = store
     return store
