@@ -92,6 +92,11 @@ class RemoteStore:
             else:
                 self.session.auth = (user, password or "")
 
+    @property
+    def store(self) -> "_EngineCalls":
+        """The few pyoxigraph ``Store`` calls modules make on ``ClaimStore.store``, over SPARQL."""
+        return _EngineCalls(self)
+
     # -- reading ---------------------------------------------------------
     def _post(self, url: str, data: dict, accept: str):
         response = self.session.post(url, data=data, headers={"Accept": accept}, timeout=self.timeout)
@@ -124,7 +129,14 @@ class RemoteStore:
         return rows
 
     def ask(self, sparql: str, **bindings) -> bool:
-        return bool(self.query(sparql, bindings=bindings))
+        # JSON, not XML: Virtuoso answers ASK in XML as a result set (one ``__ASK_RETVAL``
+        # row when true, none when false), which would read as a truthy object.
+        text = _PREFIX_LINES + with_values(sparql, bindings)
+        body = self._post(self.query_url, {"query": text}, "application/sparql-results+json").json()
+        if "boolean" in body:
+            return bool(body["boolean"])
+        return any(value.get("value") not in ("0", "false")
+                   for row in body.get("results", {}).get("bindings", []) for value in row.values())
 
     def has_graph(self, graph: NamedNode) -> bool:
         return self.ask("ASK WHERE { GRAPH ?g { ?s ?p ?o } }", g=graph)
@@ -184,6 +196,32 @@ class RemoteStore:
         result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         quads = (Quad(row["s"], row["p"], row["o"], row["g"]) for row in result)
         serialize(quads, output, format=fmt)
+
+
+class _EngineCalls:
+    """pyoxigraph ``Store`` methods used directly by graph modules, as SPARQL requests."""
+
+    def __init__(self, remote: RemoteStore):
+        self.remote = remote
+
+    def update(self, sparql: str, **kwargs) -> None:
+        self.remote.update(_PREFIX_LINES + sparql)
+
+    def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph=None):
+        bindings = {name: term for name, term in (("s", subject), ("p", predicate), ("o", obj), ("g", graph))
+                    if term is not None}
+        result = self.remote.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings=bindings)
+        return [Quad(row["s"] or bindings["s"], row["p"] or bindings["p"], row["o"] or bindings["o"],
+                     row["g"] or bindings["g"]) for row in result]
+
+    def contains_named_graph(self, graph: NamedNode) -> bool:
+        return self.remote.has_graph(graph)
+
+    def remove_graph(self, graph: NamedNode) -> None:
+        self.remote.update(f"DROP SILENT GRAPH {graph}")
+
+    def clear_graph(self, graph: NamedNode) -> None:
+        self.remote.update(f"CLEAR SILENT GRAPH {graph}")
 
 
 def _query_form(sparql: str) -> str:

@@ -1,0 +1,131 @@
+"""The remote store against a real Virtuoso (Debian's virtuoso-opensource) on loopback.
+
+A throw-away database per test session from tests/data/virtuoso.ini; updates go
+through /sparql-auth with digest credentials from the environment, as users run it.
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+import requests
+from pyoxigraph import Literal, NamedNode, Quad
+
+from claimgraph.graph.remote import RemoteStore, with_values
+from claimgraph.graph.store import ClaimStore, open_store
+
+VIRTUOSO = shutil.which("virtuoso-t")
+pytestmark = [pytest.mark.virtuoso,
+              pytest.mark.skipif(VIRTUOSO is None, reason="virtuoso-t not installed "
+                                 "(apt-get install virtuoso-opensource; `make system-deps` does it)")]
+DATA = Path(__file__).parent / "data"
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def virtuoso(tmp_path_factory):
+    folder = tmp_path_factory.mktemp("virtuoso")
+    http_port, sql_port = _free_port(), _free_port()
+    ini = (DATA / "virtuoso.ini").read_text()
+    ini = ini.replace("{dir}", str(folder)).replace("{http_port}", str(http_port))
+    (folder / "virtuoso.ini").write_text(ini.replace("{sql_port}", str(sql_port)))
+    process = subprocess.Popen([VIRTUOSO, "-f", "-c", "virtuoso.ini"], cwd=folder,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{http_port}/sparql"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            if requests.get(url, params={"query": "ASK {}"}, timeout=2).ok:
+                break
+        except requests.RequestException:
+            pass
+        if process.poll() is not None or time.monotonic() > deadline:
+            process.kill()
+            pytest.fail(f"Virtuoso did not start; see {folder}/virtuoso.log")
+        time.sleep(0.3)
+    yield f"http://127.0.0.1:{http_port}"
+    process.terminate()
+    try:
+        process.wait(timeout=20)
+    except subprocess.TimeoutExpired:
+        process.kill()
+
+
+@pytest.fixture
+def remote(virtuoso, monkeypatch):
+    monkeypatch.setenv("CLAIMGRAPH_SPARQL_USER", "dba")
+    monkeypatch.setenv("CLAIMGRAPH_SPARQL_PASSWORD", "dba")  # the throw-away database's default
+    monkeypatch.setenv("CLAIMGRAPH_SPARQL_AUTH", "digest")
+    store = open_store(f"sparql+{virtuoso}/sparql-auth")
+    assert isinstance(store, RemoteStore)
+    _clear(store)  # Virtuoso's own system graphs stay
+    return store
+
+
+def _clear(store: RemoteStore) -> None:
+    for row in store.select("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } "
+                            "FILTER(STRSTARTS(STR(?g), 'https://w3id.org/claimgraph/') || "
+                            "STRSTARTS(STR(?g), 'http://example.org/')) }"):
+        store.update(f"DROP SILENT GRAPH <{row['g']}>")
+
+
+def test_write_read_and_graphs(remote):
+    graph = NamedNode("http://example.org/g")
+    quads = [Quad(NamedNode(f"http://example.org/s{i}"), NamedNode("http://example.org/p"),
+                  Literal(f"value {i} with \"quotes\"\nand a line"), graph) for i in range(2500)]
+    remote.write(quads)  # more than one INSERT DATA chunk
+    assert remote.has_graph(graph)
+    assert remote.contains(quads[7])
+    rows = remote.select("SELECT ?o WHERE { ?s <http://example.org/p> ?o }", s=NamedNode("http://example.org/s7"))
+    assert rows == [{"o": 'value 7 with "quotes"\nand a line'}]
+    remote.replace_graph(graph, quads[:3])
+    assert len(remote.select("SELECT ?s WHERE { GRAPH <http://example.org/g> { ?s ?p ?o } }")) == 3
+
+
+def test_more_rows_than_virtuosos_default_cap(remote):
+    graph = NamedNode("http://example.org/many")
+    remote.write(Quad(NamedNode(f"http://example.org/m{i}"), NamedNode("http://example.org/p"), Literal(str(i)), graph)
+                 for i in range(12_000))
+    assert len(remote.select("SELECT ?s WHERE { GRAPH <http://example.org/many> { ?s ?p ?o } }")) == 12_000
+
+
+def test_seed_loads_and_queries_agree_with_the_embedded_store(remote, shared, vocabulary, tmp_path):
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import read_file
+
+    seed = shared / "data" / "seeds" / "myopathy-necrosis.txt"
+    local = ClaimStore(tmp_path / "local")
+    for store in (local, remote):
+        store.ensure_static_graphs()
+        outcome = ingest(store, read_file(seed, vocabulary))
+        assert outcome.ok, outcome.errors
+    claims = local.select("cited-claims-sample")
+    assert claims
+    for name, bindings in (("claim-evidence", {"claim": NamedNode(claims[0]["claim"])}),
+                           ("uncited-claims-count", {}), ("sources-by-citations", {}),
+                           ("claim-text-contains", {"phrase": "corticosteroids"}),
+                           ("page-claims", {"version": NamedNode(claims[0]["version"])})):
+        expected = sorted(map(repr, local.select(with_values(_query(name), bindings))))
+        assert sorted(map(repr, remote.select(name, **bindings))) == expected, name
+
+
+def _query(name: str) -> str:
+    from claimgraph.graph import queries
+
+    return queries.get(name)
+
+
+def test_credentials_come_from_the_environment(virtuoso, monkeypatch):
+    monkeypatch.delenv("CLAIMGRAPH_SPARQL_USER", raising=False)
+    store = RemoteStore(f"sparql+{virtuoso}/sparql-auth")
+    with pytest.raises(RuntimeError, match="401"):
+        store.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
