@@ -10,6 +10,7 @@ meaning "rebuild everything".
 from __future__ import annotations
 
 import importlib
+import os
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -61,3 +62,53 @@ def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     for name in DERIVED_MODULES:
         module = importlib.import_module(f"claimgraph.graph.{name}")
         module.refresh(store, versions)
+    _clear_pending_file(store)
+
+
+# -- crash safety ----------------------------------------------------------------
+# An article is written in one transaction and its derived data refreshed after it
+# (at the end of a bulk load, even). A load killed in between would leave the derived
+# data behind for good: the same bytes loaded again are "unchanged" and refresh
+# nothing. So ingest notes each version in this file next to the store before
+# writing it; a real refresh removes the file, and the next ingest into a store that
+# still has one (a killed load's) refreshes what it names first.
+PENDING_FILE = "derived-pending.txt"
+_REBUILD_ALL = "*"  # source records changed: which derived rows they touch is not known
+_recovered: set[int] = set()  # stores (by id) whose leftover notes were taken up
+
+
+def _pending_file(store: ClaimStore):
+    path = getattr(store, "path", None)
+    return path / PENDING_FILE if path is not None else None
+
+
+def note_pending(store: ClaimStore, versions: list[NamedNode] | None) -> None:
+    """Record, durably, that derived data must follow ``versions`` (None: everything)."""
+    path = _pending_file(store)
+    if path is None:
+        return
+    entries = [_REBUILD_ALL] if versions is None else [v.value for v in versions]
+    with open(path, "a", encoding="utf-8") as handle:
+        handle.write("".join(f"{entry}\n" for entry in entries))
+        handle.flush()
+        os.fsync(handle.fileno())
+
+
+def _clear_pending_file(store: ClaimStore) -> None:
+    path = _pending_file(store)
+    if path is not None:
+        path.unlink(missing_ok=True)
+
+
+def finish_interrupted_load(store: ClaimStore) -> bool:
+    """Refresh what a killed load left noted (once per store object); True if anything."""
+    path = _pending_file(store)
+    if path is None or id(store) in _recovered or not path.exists():
+        return False
+    _recovered.add(id(store))
+    entries = set(path.read_text(encoding="utf-8").split())
+    if _REBUILD_ALL in entries:
+        refresh_all(store, None)
+    else:  # versions the killed load never managed to write are simply absent
+        refresh_all(store, [NamedNode(e) for e in sorted(entries) if store.has_graph(NamedNode(e))])
+    return True

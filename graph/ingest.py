@@ -78,6 +78,7 @@ def activity_quads(activity: NamedNode, result: FileResult, started: str, ended:
 
 def ingest(store: ClaimStore, result: FileResult) -> FileOutcome:
     """Write one file's records. Bad records were already reported by the loader."""
+    derived.finish_interrupted_load(store)  # derived data a killed load left behind
     outcome = FileOutcome(path=result.path, format=result.format,
                           errors=[str(e) for e in result.errors], warnings=list(result.warnings))
     written: list[NamedNode] = []
@@ -107,6 +108,7 @@ def ingest(store: ClaimStore, result: FileResult) -> FileOutcome:
             summary.status = "added"
         quads = article_quads(article, ctx)
         quads += activity_quads(activity, result, started, now_iso(), [version])
+        derived.note_pending(store, [version])  # before the write: see derived.note_pending
         store.write(quads)
         written.append(version)
     if result.sources:
@@ -115,6 +117,7 @@ def ingest(store: ClaimStore, result: FileResult) -> FileOutcome:
 
         started = now_iso()
         activity = iris.load_activity_iri(result.sha256 or "0" * 12, started)
+        derived.note_pending(store, None)
         outcome.sources = source_pipeline.ingest_records(store, result, activity, started)
     if written or outcome.sources:
         derived.refresh_all(store, written)
