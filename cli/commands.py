@@ -67,34 +67,19 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
 def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], input_format: str | None,
          as_json: bool, refs_file: str | None) -> None:
     """Load article, source and label files (or folders of them) into the store."""
-    from tqdm import tqdm
-
-    from claimgraph.graph import derived
-    from claimgraph.graph.ingest import ingest
-    from claimgraph.loaders import iter_input_files, read_file
-
-    from claimgraph.graph.vocabulary import add_user_vocabularies, store_vocabulary
+    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.vocabulary import add_user_vocabularies
     from claimgraph.loaders.errors import LoaderError
 
     store = ctx.store()
     try:
         if vocab_files:
             add_user_vocabularies(store, vocab_files)
-        vocabulary = store_vocabulary(store)
+        outcomes = load_files(store, paths, input_format=input_format, refs_file=refs_file, progress=True)
     except LoaderError as exc:  # names the vocabulary file and line
         raise click.ClickException(str(exc)) from None
-    files = list(iter_input_files(paths))
-    if refs_file and len(files) != 1:
-        raise click.UsageError("--refs maps the markers of one article: give exactly one ARTICLE file")
-    outcomes = []
-    progress = tqdm(files, unit="file", disable=None if len(files) > 5 else True, file=sys.stderr)
-    with derived.deferred(store):  # one refresh of derived data for the whole load
-        for path in progress:
-            progress.set_postfix_str(path.name[:40], refresh=False)
-            result = read_file(path, vocabulary, format=input_format)
-            outcomes.append(ingest(store, result))
-            _apply_marker_refs(store, path, result, refs_file, outcomes[-1])
-    store.flush()
+    except ValueError as exc:
+        raise click.UsageError(str(exc)) from None
     failed = [o for o in outcomes if not o.ok]
     if as_json:
         click.echo(json.dumps([_outcome_dict(o) for o in outcomes], indent=2))
@@ -104,17 +89,6 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
         click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; store: {ctx.location}")
     if failed:
         sys.exit(1)
-
-
-def _apply_marker_refs(store, path, result, refs_file, outcome) -> None:
-    """Tie an article's markers to source records (--refs FILE, or a sidecar beside the article)."""
-    from claimgraph.graph.marker_refs import apply_refs_for
-
-    marker = apply_refs_for(store, path, result, refs_file)
-    if marker is not None:
-        outcome.errors.extend(marker.errors)
-        if marker.applied:
-            outcome.warnings.append(f"markers mapped to sources: {', '.join(marker.applied)}")
 
 
 def _outcome_dict(outcome) -> dict:

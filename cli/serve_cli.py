@@ -121,21 +121,18 @@ def serve(ctx: Context, port: int, **options) -> None:
 @_server_options
 @pass_ctx
 def demo(ctx: Context, port: int, **options) -> None:
-    """Load the bundled examples/ folder and the seed article, then serve them."""
-    from claimgraph.graph.ingest import ingest
-    from claimgraph.loaders import iter_input_files, read_file
-    from claimgraph.loaders.mentions import Vocabulary
+    """Load the bundled examples (articles, labels, guidelines) and the seed, then serve them."""
+    from claimgraph.graph.batch import load_files
 
     shared = Path(os.environ.get("CLAIMGRAPH_SHARED", REPO.parent / "shared"))
-    paths = [p for p in (REPO / "examples", shared / "data" / "seeds" / "myopathy-necrosis.txt") if p.exists()]
+    candidates = [REPO / "examples" / part for part in ("articles", "labels", "guidelines")]
+    candidates.append(shared / "data" / "seeds" / "myopathy-necrosis.txt")
+    paths = [p for p in candidates if p.exists()]
     if not paths:
         raise click.ClickException(f"nothing to load: neither {REPO / 'examples'} nor the seed in {shared}")
     store = ctx.store()
-    vocabulary = Vocabulary.default()
-    for path in iter_input_files([str(p) for p in paths]):
-        outcome = ingest(store, read_file(path, vocabulary))
+    for outcome in load_files(store, paths, progress=True):
         state = "ok" if outcome.ok else "ERROR " + "; ".join(outcome.errors)[:200]
-        click.echo(f"loaded {path.name}: {state}", err=True)
-    store.flush()
+        click.echo(f"loaded {Path(outcome.path).name}: {state}", err=True)
     _prepare(store)
     run_server(store, port=port, **options)

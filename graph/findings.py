@@ -21,9 +21,9 @@ from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 
-from . import evidence, iris
+from . import evidence
 from .mapping import QuadSink
 from .namespaces import CG, ID, OA, RDF, SH
 from .store import ClaimStore
