@@ -27,7 +27,7 @@ def export_audit(ctx: Context, articles, sources, concepts, fmt: str, output: st
 
     from claimgraph.graph.exports import ExportError, Selection, export, manifest_path
 
-    store = ctx.store()
+    store = ctx.store(read_only=True)
     selection = Selection(list(articles), list(sources), list(concepts))
     bar = None
 

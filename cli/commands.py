@@ -29,11 +29,21 @@ class Context:
         return str(self.store_path or default_store_path())
 
     def store(self, read_only: bool = False) -> ClaimStore:
+        """The store for writing, or a read-only snapshot for commands that only read.
+
+        A reader opens read-only whenever the store exists, so that queries, stats and
+        exports work while ``claimgraph serve`` holds the store's write lock.
+        """
         if self._store is None:
+            read_only = read_only and Path(self.location).exists()
             try:
-                self._store = open_store(self.location, read_only=read_only)
+                self._store = ClaimStore(self.location, read_only=read_only)
             except OSError as exc:
-                raise click.ClickException(f"cannot open the store at {self.location}: {exc}") from None
+                hint = ""
+                if "lock" in str(exc).lower():
+                    hint = (" (another claimgraph process, such as a running 'claimgraph serve', is "
+                            "writing to it: stop that process first, or load through it)")
+                raise click.ClickException(f"cannot open the store at {self.location}: {exc}{hint}") from None
             if not read_only:
                 self._store.ensure_static_graphs()
         return self._store
@@ -133,7 +143,7 @@ def query(ctx: Context, sparql: str | None, query_file, fmt: str | None) -> None
         sparql = query_file.read()
     if not sparql:
         raise click.UsageError("give a query, or --file")
-    store = ctx.store(read_only=True) if Path(ctx.location).exists() else ctx.store()
+    store = ctx.store(read_only=True)
     try:
         result = store.query(sparql)
     except SyntaxError as exc:
@@ -178,7 +188,7 @@ def _print_table(result) -> None:
 @pass_ctx
 def stats(ctx: Context, as_json: bool) -> None:
     """Articles, claims, sources, mentions and uncited claims in the store."""
-    row = ctx.store().select("stats")[0]
+    row = ctx.store(read_only=True).select("stats")[0]
     counts = {k: (v or 0) for k, v in row.items()}
     if as_json:
         click.echo(json.dumps(counts, indent=2))
@@ -194,7 +204,7 @@ def validate(ctx: Context, as_json: bool) -> None:
     """Check the whole graph against the SHACL shapes in ontology/."""
     from claimgraph.graph.validation import validate_store
 
-    report = validate_store(ctx.store())
+    report = validate_store(ctx.store(read_only=True))
     if as_json:
         click.echo(json.dumps(report.as_dict(), indent=2))
     else:
@@ -221,7 +231,7 @@ def export_dump(ctx: Context, fmt: str, output: str) -> None:
     """The whole store, every named graph, for backups and other stores."""
     import pyoxigraph
 
-    store = ctx.store()
+    store = ctx.store(read_only=True)
     rdf_format = getattr(pyoxigraph.RdfFormat, DUMP_FORMATS[fmt])
     if output == "-":
         store.dump(sys.stdout.buffer, rdf_format)

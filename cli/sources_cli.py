@@ -16,7 +16,7 @@ def export_sources_command(ctx, fmt: str, output: str) -> None:
     """Every titled source (studies, guidelines, drug labels) as BibTeX, RIS or CSL-JSON."""
     from claimgraph.graph.source_export import export_sources
 
-    text = export_sources(ctx.store(), fmt)
+    text = export_sources(ctx.store(read_only=True), fmt)
     if output == "-":
         click.echo(text, nl=False)
     else:
