@@ -131,3 +131,17 @@ def test_store_option_and_environment(tmp_path):
                           text=True, timeout=120, env={**__import__("os").environ, "CLAIMGRAPH_STORE": str(env_store)})
     assert proc.returncode == 0, proc.stderr
     assert env_store.is_dir()
+
+
+def test_reading_commands_work_while_another_process_writes(store_dir):
+    from claimgraph.graph.store import ClaimStore
+
+    run(store_dir, "load", SEED)
+    holder = ClaimStore(store_dir)  # holds the write lock, as a running server does
+    try:
+        counts = json.loads(run(store_dir, "stats", "--json").stdout)
+        assert counts["claims"] == 25
+        busy = run(store_dir, "load", SEED, check=False)
+        assert busy.returncode == 1 and "another claimgraph process" in busy.stderr
+    finally:
+        del holder
