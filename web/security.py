@@ -1,0 +1,76 @@
+"""Defences every response and request share: headers, size limits, no federated queries.
+
+- Security headers on every response: a Content-Security-Policy without inline
+  scripts, no MIME sniffing, no framing, a strict referrer policy.
+- Request bodies over ``MAX_CONTENT_LENGTH`` and URLs whose query string is over
+  ``MAX_QUERY_STRING`` are refused with 413 in the one error shape (web/errors.py).
+- ``uses_service`` tells the SPARQL routes that a query calls SERVICE: pyoxigraph
+  would fetch any URL named there (server-side request forgery), so the endpoint
+  refuses such queries unless ``SERVICE_ENABLED`` is set.
+"""
+
+from __future__ import annotations
+
+import re
+
+from flask import Flask, request
+from werkzeug.exceptions import RequestEntityTooLarge
+
+from .errors import error_response
+
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+                           "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
+HEADERS = {
+    "Content-Security-Policy": CONTENT_SECURITY_POLICY,
+    "X-Content-Type-Options": "nosniff",
+    "X-Frame-Options": "DENY",
+    "Referrer-Policy": "strict-origin-when-cross-origin",
+    "Cross-Origin-Opener-Policy": "same-origin",
+}
+MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of request body: queries, updates, reviews
+MAX_QUERY_STRING = 64 * 1024  # bytes of URL query string: a GET query is at most this long
+
+# What can hide the word SERVICE without being the keyword: comments, string
+# literals (long and short forms, escapes kept inside) and IRIs.
+_NOT_KEYWORDS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
+                           r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
+_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
+
+
+def uses_service(sparql: str) -> bool:
+    """True if the SPARQL text uses the SERVICE keyword (federated query)."""
+    return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", sparql)))
+
+
+def register(app: Flask) -> None:
+    if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
+        app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
+    app.config.setdefault("MAX_QUERY_STRING", MAX_QUERY_STRING)
+    app.config.setdefault("SERVICE_ENABLED", False)
+
+    @app.before_request
+    def _limit_query_string():
+        limit = app.config["MAX_QUERY_STRING"]
+        if limit and len(request.query_string) > limit:
+            return error_response(413, "Request Too Large",
+                                  f"the URL's query string is {len(request.query_string)} bytes, over the "
+                                  f"{limit}-byte limit; send long SPARQL queries by POST")
+        declared = request.content_length
+        body_limit = app.config["MAX_CONTENT_LENGTH"]
+        if body_limit and declared is not None and declared > body_limit:
+            return _too_large(body_limit)
+        return None
+
+    @app.errorhandler(RequestEntityTooLarge)
+    def _body_too_large(_exc):
+        return _too_large(app.config["MAX_CONTENT_LENGTH"])
+
+    @app.after_request
+    def _security_headers(response):
+        for name, value in HEADERS.items():
+            response.headers.setdefault(name, value)
+        return response
+
+
+def _too_large(limit: int):
+    return error_response(413, "Request Too Large", f"the request body is over the {limit}-byte limit")
