@@ -28,6 +28,7 @@ from . import negotiation
 from .db import get_store
 from .errors import error_response
 from .query_runner import Outcome, QueryRequest, QueryRunner
+from .security import uses_service
 
 bp = Blueprint("sparql", __name__)
 
@@ -136,6 +137,10 @@ def close_runner(app: Flask) -> None:
 
 
 def run_query(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:
+    if uses_service(sparql) and not current_app.config.get("SERVICE_ENABLED"):
+        # pyoxigraph would fetch whatever URL SERVICE names: server-side request forgery.
+        return Outcome(403, title="Forbidden", detail="SERVICE (federated query) is disabled on this "
+                       "endpoint; the server operator can enable it with CLAIMGRAPH_SERVICE_ENABLED=1")
     default_graphs, named_graphs = graph_iris("default-graph-uri"), graph_iris("named-graph-uri")
     if named_graphs is not None and default_graphs is None:
         default_graphs = ()  # the protocol: named graphs only means an empty default graph

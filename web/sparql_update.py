@@ -20,6 +20,7 @@ from claimgraph.graph.namespaces import PREFIXES
 from . import negotiation
 from .db import get_store
 from .sparql import FORM, UPDATE_TYPE, ProtocolError, compress, graph_iris, problem, single_parameter, utf8_body
+from .security import uses_service
 from .update_dataset import DatasetConflict, apply_using
 
 bp = Blueprint("sparql_update", __name__)
@@ -65,6 +66,8 @@ def update():
             text = apply_using(text, graph_iris("using-graph-uri") or (), graph_iris("using-named-graph-uri") or ())
         except DatasetConflict as exc:
             raise ProtocolError(400, "Bad Request", str(exc)) from None
+        if uses_service(text) and not current_app.config.get("SERVICE_ENABLED"):
+            raise ProtocolError(403, "Forbidden", "SERVICE (federated query) is disabled on this endpoint")
         try:
             get_store().store.update(text, base_iri=request.base_url, prefixes=PREFIXES)
         except SyntaxError as exc:
