@@ -75,7 +75,10 @@ def resource(rest: str):
 
 def _find(store, rest: str):
     for iri in linked_data.candidate_iris(rest):
-        types = page_data.resource_types(store, iri)
+        try:
+            types = page_data.resource_types(store, iri)
+        except ValueError:  # not a valid IRI ("/id/a b", "/id/x>", NUL): nothing has it
+            continue
         if types is not None:
             return iri, types
     return None
