@@ -51,6 +51,7 @@ FACET_TITLES = {"type": "Result type", "kind": "Source kind", "organisation": "O
 # Private-use characters mark matches inside snippets; never part of indexed text.
 _OPEN, _CLOSE = "\ue000", "\ue001"
 _STRIP_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
+_CONTROL_CHARACTERS = {code: " " for code in range(32)} | {127: " "}
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
@@ -400,7 +401,8 @@ def search(store: ClaimStore, query: str, filters: dict[str, str] | None = None,
     """Documents matching ``query`` (FTS5 syntax; anything that is not valid
     FTS5 is searched as plain words), narrowed by ``filters`` (facet -> value)."""
     ensure_index(store)
-    query = " ".join(query.split())
+    # Control characters out first: FTS5 reads NUL as the end of the query, even quoted.
+    query = " ".join(query.translate(_CONTROL_CHARACTERS).split())
     filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
     page = max(1, page)
     with _connect(store) as conn:
