@@ -28,7 +28,7 @@ import time
 from importlib import metadata
 from pathlib import Path
 
-from . import corpus, loads, workloads
+from . import corpus, loads, virtuoso, workloads
 from .peers import HttpPeer, OxigraphPeer, RdflibPeer
 
 REPO = Path(__file__).resolve().parents[1]
@@ -212,6 +212,8 @@ def main(argv: list[str] | None = None) -> int:
                         help="derived modules left out of the claimgraph load (comma-separated; '' for none)")
     parser.add_argument("--load-timeout", type=float, default=1500)
     parser.add_argument("--gate-only", action="store_true", help="loads and the correctness gate, no timings")
+    parser.add_argument("--virtuoso", action="store_true",
+                        help="add Virtuoso (virtuoso-opensource): its bulk loader and the query mix over HTTP")
     args = parser.parse_args(argv)
     work = args.work_dir
     size = {v: k for k, v in corpus.SIZES.items()}.get(args.articles, str(args.articles))
@@ -256,10 +258,20 @@ def main(argv: list[str] | None = None) -> int:
     oxigraph = OxigraphPeer(str(stores["oxigraph"]))
     peers = []
     server = Server(stores["claimgraph"], work / "serve.log")
+    other = None
     try:
+        if args.virtuoso and virtuoso.available():
+            print("load: Virtuoso ld_dir", file=sys.stderr)
+            other = virtuoso.Virtuoso(work / "virtuoso", quads_file.parent)
+            other.wait()
+            report["loads"].append(other.bulk_load(quads_file))
+        elif args.virtuoso:
+            report["virtuoso_skipped"] = "virtuoso-t / isql-vt not installed"
         server.wait()
         http = HttpPeer(server.url)
         peers = [http, oxigraph]
+        if other is not None:
+            peers.append(virtuoso.VirtuosoPeer(other.url))
         if with_rdflib:
             print("rdflib: parsing again for the queries", file=sys.stderr)
             peers.append(RdflibPeer(loads.load_rdflib(str(quads_file))))
@@ -281,8 +293,12 @@ def main(argv: list[str] | None = None) -> int:
             pages = workloads.build_pages(oxigraph, ui_path_finder(http, report["ui_probes"]))
             report["queries"] += time_workloads(pages, peers, http, args)
             report["server_peak_rss_mb"] = round(tree_peak_rss_mb(server.process.pid), 1)
+            if other is not None:
+                report["virtuoso_peak_rss_mb"] = round(other.peak_rss_mb(), 1)
     finally:
         server.stop()
+        if other is not None:
+            other.stop()
     if not args.gate_only:
         print("incremental load of one article", file=sys.stderr)
         report["incremental"] = incremental_load(work, stores["claimgraph"], args.articles, args.seed,
