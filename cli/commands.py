@@ -73,10 +73,22 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summary as JSON.")
 @click.option("--refs", "refs_file", type=click.Path(exists=True, dir_okay=False), default=None,
               help="Marker -> source map (YAML) for the one ARTICLE given; default: ARTICLE.refs.yaml beside it.")
+@click.option("--server", "server_url", default=None, metavar="URL",
+              help="Post the files to a running 'claimgraph serve' at URL (its POST /load) instead of "
+                   "opening the store, which the server holds.")
+@click.option("--token-env", default="CLAIMGRAPH_LOAD_TOKEN", show_default=True, metavar="NAME",
+              help="With --server: the environment variable holding the server's load token.")
 @pass_ctx
 def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], input_format: str | None,
-         as_json: bool, refs_file: str | None) -> None:
+         as_json: bool, refs_file: str | None, server_url: str | None, token_env: str) -> None:
     """Load article, source and label files (or folders of them) into the store."""
+    if server_url:
+        from claimgraph.remote_load_cli import load_through_server
+
+        if vocab_files or refs_file:
+            raise click.UsageError("--vocab and --refs act on the store itself; they cannot go through --server")
+        return load_through_server(server_url, paths, token_env=token_env, input_format=input_format,
+                                   as_json=as_json)
     from claimgraph.graph.batch import load_files
     from claimgraph.graph.vocabulary import add_user_vocabularies
     from claimgraph.loaders.errors import LoaderError

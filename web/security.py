@@ -4,6 +4,8 @@
   scripts, no MIME sniffing, no framing, a strict referrer policy.
 - Request bodies over ``MAX_CONTENT_LENGTH`` and URLs whose query string is over
   ``MAX_QUERY_STRING`` are refused with 413 in the one error shape (web/errors.py).
+  A route may have its own body limit in ``BODY_LIMITS`` (endpoint -> bytes): the
+  file uploads of ``POST /load`` (web/loading.py) are the one such route.
 - ``uses_service`` tells the SPARQL routes that a query calls SERVICE: pyoxigraph
   would fetch any URL named there (server-side request forgery), so the endpoint
   refuses such queries unless ``SERVICE_ENABLED`` is set.
@@ -47,6 +49,7 @@ def register(app: Flask) -> None:
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config.setdefault("MAX_QUERY_STRING", MAX_QUERY_STRING)
     app.config.setdefault("SERVICE_ENABLED", False)
+    app.config.setdefault("BODY_LIMITS", {})
 
     @app.before_request
     def _limit_query_string():
@@ -56,14 +59,15 @@ def register(app: Flask) -> None:
                                   f"the URL's query string is {len(request.query_string)} bytes, over the "
                                   f"{limit}-byte limit; send long SPARQL queries by POST")
         declared = request.content_length
-        body_limit = app.config["MAX_CONTENT_LENGTH"]
+        body_limit = app.config["BODY_LIMITS"].get(request.endpoint, app.config["MAX_CONTENT_LENGTH"])
+        request.max_content_length = body_limit  # also bounds bodies sent without a Content-Length
         if body_limit and declared is not None and declared > body_limit:
             return _too_large(body_limit)
         return None
 
     @app.errorhandler(RequestEntityTooLarge)
     def _body_too_large(_exc):
-        return _too_large(app.config["MAX_CONTENT_LENGTH"])
+        return _too_large(request.max_content_length)
 
     @app.after_request
     def _security_headers(response):
