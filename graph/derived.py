@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import importlib
 import os
+import weakref
 from contextlib import contextmanager
 from typing import Iterator
 
@@ -74,7 +75,9 @@ def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
 # still has one (a killed load's) refreshes what it names first.
 PENDING_FILE = "derived-pending.txt"
 _REBUILD_ALL = "*"  # source records changed: which derived rows they touch is not known
-_recovered: set[int] = set()  # stores (by id) whose leftover notes were taken up
+# Stores whose leftover notes were taken up. Weak references, not id()s: a store object
+# opened after another was closed often gets the same id, and would skip its recovery.
+_recovered: weakref.WeakSet = weakref.WeakSet()
 
 
 def _pending_file(store: ClaimStore):
@@ -103,9 +106,9 @@ def _clear_pending_file(store: ClaimStore) -> None:
 def finish_interrupted_load(store: ClaimStore) -> bool:
     """Refresh what a killed load left noted (once per store object); True if anything."""
     path = _pending_file(store)
-    if path is None or id(store) in _recovered or not path.exists():
+    if path is None or store in _recovered or not path.exists():
         return False
-    _recovered.add(id(store))
+    _recovered.add(store)
     entries = set(path.read_text(encoding="utf-8").split())
     if _REBUILD_ALL in entries:
         refresh_all(store, None)

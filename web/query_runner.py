@@ -179,6 +179,21 @@ def store_fingerprint(path: str | os.PathLike) -> tuple:
     return tuple(sorted(entries))
 
 
+OPEN_ATTEMPTS = 8  # tries to open a snapshot while the server is writing, about 1.4 s in all
+
+
+def open_snapshot(store_path: str) -> Store:
+    """``Store.read_only`` beside the writing server process. Opening can catch RocksDB
+    between listing its data files and deleting the ones a flush or compaction replaced
+    ("Corruption: ... No such file"); a moment later the list is whole again."""
+    for attempt in range(1, OPEN_ATTEMPTS):
+        try:
+            return Store.read_only(store_path)
+        except (OSError, RuntimeError):
+            time.sleep(0.05 * attempt)
+    return Store.read_only(store_path)
+
+
 def _worker_main(connection, store_path: str) -> None:
     store, opened_at = None, None
     while True:
@@ -188,7 +203,13 @@ def _worker_main(connection, store_path: str) -> None:
             return
         fingerprint = store_fingerprint(store_path)
         if store is None or fingerprint != opened_at:
-            store, opened_at = Store.read_only(store_path), fingerprint
+            try:
+                store, opened_at = open_snapshot(store_path), fingerprint
+            except (OSError, RuntimeError) as exc:
+                store, opened_at = None, None
+                connection.send(Outcome(503, title="Store busy", detail=f"the store could not be opened for "
+                                        f"reading while it is being written ({exc}); try again"))
+                continue
         connection.send(execute(store, request))
 
 
