@@ -192,10 +192,17 @@ def write(result_files: list[Path]) -> Path:
         lines += [f"## {report['size']}: {report['articles']:,} articles", "",
                   f"Derived modules left out of the claimgraph load: {skipped}. Dump: {report.get('dump_mb')} MB "
                   f"of N-Quads. Endpoint peak RSS (server and its query workers): "
-                  f"{report.get('server_peak_rss_mb', '–')} MB.", "",
+                  f"{report.get('server_peak_rss_mb', '–')} MB after the SPARQL mix, "
+                  f"{report.get('server_peak_rss_after_pages_mb', '–')} MB after the HTML page probes"
+                  + (f"; Virtuoso {report['virtuoso_peak_rss_mb']} MB." if report.get("virtuoso_peak_rss_mb") else "."),
+                  "",
                   "### Loads", ""] + load_table(report) + ["", "### Queries", ""]
         lines += [f"Gate: {len(report['gate'])} queries, identical rows on every peer."
                   if not report.get("gate_failure") else f"Gate FAILED: {report['gate_failure']}", ""]
+        probes = report.get("ui_probes") or []
+        if probes:
+            lines += ["HTML page probes (article, claim): " + "; ".join(
+                f"`{p['path'][:60]}…` {p['status']} after {p['seconds']} s" for p in probes), ""]
         lines += query_table(report) + ["", "### Targets (issue 6)", "", "| target | verdict | measured |",
                                          "|---|---|---|"]
         lines += [f"| {label} | {_verdict(ok)} | {number} |" for label, ok, number in targets(report)]
