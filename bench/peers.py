@@ -91,7 +91,8 @@ class HttpPeer:
     def rows(self, sparql: str) -> list[Row]:
         response = self.session.post(f"{self.base_url}/sparql", data={"query": sparql},
                                      headers={"Accept": "application/sparql-results+json"}, timeout=120)
-        response.raise_for_status()
+        if response.status_code != 200:
+            raise RuntimeError(f"{self.name} answered {response.status_code}: {response.text[:300]}")
         body = response.json()
         names = body["head"]["vars"]
         return sorted(tuple(row[n]["value"] if n in row else None for n in names)

@@ -150,7 +150,12 @@ def gate(workload_list, peers) -> list[dict]:
         if workload.query is None:
             continue
         for text in workload.texts()[:3]:
-            answers = {peer.name: peer.rows(text) for peer in peers}
+            answers = {}
+            for peer in peers:
+                try:
+                    answers[peer.name] = peer.rows(text)
+                except Exception as exc:  # an error is a failed gate too, said with the peer's words
+                    raise GateFailure(f"{workload.label}: {peer.name} failed: {exc}") from None
             reference = answers[peers[0].name]
             for name, rows in answers.items():
                 if rows != reference:
