@@ -199,6 +199,12 @@ def write(result_files: list[Path]) -> Path:
                   "### Loads", ""] + load_table(report) + ["", "### Queries", ""]
         lines += [f"Gate: {len(report['gate'])} queries, identical rows on every peer."
                   if not report.get("gate_failure") else f"Gate FAILED: {report['gate_failure']}", ""]
+        if report.get("virtuoso_gate_failure"):
+            lines += ["Virtuoso failed the gate and is not timed: "
+                      + report["virtuoso_gate_failure"].split("\n")[0][:400], ""]
+        if report.get("virtuoso_gate_failure"):
+            lines += ["Virtuoso failed the gate and is not timed: "
+                      + report["virtuoso_gate_failure"].split("\n")[0][:400], ""]
         probes = report.get("ui_probes") or []
         if probes:
             lines += ["HTML page probes (article, claim): " + "; ".join(

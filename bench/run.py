@@ -41,7 +41,9 @@ DEFAULT_SKIP = "search"
 
 
 class GateFailure(Exception):
-    pass
+    def __init__(self, message: str, peer: str | None = None):
+        super().__init__(message)
+        self.peer = peer
 
 
 def free_port() -> int:
@@ -155,13 +157,13 @@ def gate(workload_list, peers) -> list[dict]:
                 try:
                     answers[peer.name] = peer.rows(text)
                 except Exception as exc:  # an error is a failed gate too, said with the peer's words
-                    raise GateFailure(f"{workload.label}: {peer.name} failed: {exc}") from None
+                    raise GateFailure(f"{workload.label}: {peer.name} failed: {exc}", peer.name) from None
             reference = answers[peers[0].name]
             for name, rows in answers.items():
                 if rows != reference:
                     raise GateFailure(f"{workload.label}: {name} gave {len(rows)} rows, "
                                       f"{peers[0].name} {len(reference)}; first difference: "
-                                      f"{sorted(set(rows) ^ set(reference))[:3]}")
+                                      f"{sorted(set(rows) ^ set(reference))[:3]}", name)
         checked.append({"workload": workload.label, "query": workload.query, "rows": len(reference)})
     return checked
 
@@ -283,7 +285,16 @@ def main(argv: list[str] | None = None) -> int:
         workload_list = workloads.build(oxigraph)
         print("correctness gate", file=sys.stderr)
         try:
-            report["gate"] = gate(workload_list, peers)
+            try:
+                report["gate"] = gate(workload_list, peers)
+            except GateFailure as failure:
+                if other is None or failure.peer != virtuoso.VirtuosoPeer.name:
+                    raise
+                # Virtuoso is an extra peer: one that fails is reported and left out, not timed.
+                report["virtuoso_gate_failure"] = str(failure)[:1500]
+                print(f"Virtuoso left out: {failure}", file=sys.stderr)
+                peers = [peer for peer in peers if peer.name != virtuoso.VirtuosoPeer.name]
+                report["gate"] = gate(workload_list, peers)
         except GateFailure as failure:
             report["gate_failure"] = str(failure)
             print(f"GATE FAILED: {failure}", file=sys.stderr)
