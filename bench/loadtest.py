@@ -264,8 +264,9 @@ def run(args) -> dict:
                                     daemon=True) for seed in range(args.clients)]
         clients += [threading.Thread(target=runaway_client, args=(base, recorder, stop), daemon=True)
                     for _ in range(args.runaway_clients)]
-        clients.append(threading.Thread(target=loading_client, daemon=True,
-                                        args=(base, token, args.load_batch, recorder, stop, loaded_titles)))
+        if args.load_batch:  # 0: reading only, to tell the loads' memory from the readers'
+            clients.append(threading.Thread(target=loading_client, daemon=True,
+                                            args=(base, token, args.load_batch, recorder, stop, loaded_titles)))
         for client in clients:
             client.start()
         stop.wait(args.duration)
@@ -339,7 +340,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runaway-clients", type=int, default=3)
     parser.add_argument("--duration", type=float, default=60.0, help="seconds of load")
     parser.add_argument("--base-articles", type=int, default=200, help="articles in the store before the run")
-    parser.add_argument("--load-batch", type=int, default=5, help="articles per POST /load")
+    parser.add_argument("--load-batch", type=int, default=5, help="articles per POST /load (0: no loads)")
     parser.add_argument("--threads", type=int, default=16, help="server request threads")
     parser.add_argument("--query-workers", type=int, default=4, help="server SPARQL worker processes")
     parser.add_argument("--budget", type=int, default=200_000, help="at most this many requests in all")
