@@ -41,6 +41,12 @@ def normalise_key_text(text: str) -> str:
     return " ".join(text.split()).casefold()
 
 
+def title_year_key(title: str | None, year: int | None) -> str | None:
+    """What a probable (title + year) match compares: "2021|management of immune related ..."."""
+    words = re.sub(r"[^a-z0-9]+", " ", (title or "").casefold()).strip()
+    return f"{year:04d}|{words}" if words and year else None
+
+
 def article_key(key_text: str) -> str:
     """Readable and unique: a slug of the question plus a hash of all of it."""
     normalised = normalise_key_text(key_text)

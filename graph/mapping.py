@@ -102,6 +102,8 @@ def source_quads(sink: QuadSink, node: NamedNode, source: Source) -> None:
     sink.add(node, PRISM.publicationName, source.journal)
     if source.year:
         sink.add(node, FABIO.hasPublicationYear, Literal(f"{source.year:04d}", datatype=XSD.gYear))
+    # An indexed key, so probable-match look-ups are one lookup, not a scan of a year's sources.
+    sink.add(node, CG.titleYearKey, iris.title_year_key(source.title, source.year))
     for pub_type in source.publication_types:
         sink.add(node, CG.publicationType, pub_type)
     if source.organisation:

@@ -132,20 +132,15 @@ def settle(store: ClaimStore, nodes: list[NamedNode], graphs: list[NamedNode] | 
         }}""")
 
 
-def normalised_title(title: str | None) -> str:
-    return re.sub(r"[^a-z0-9]+", " ", (title or "").casefold()).strip()
-
-
 def note_probable_matches(store: ClaimStore, node: NamedNode, source: Source) -> list[NamedNode]:
     """Record title + year matches with no shared identifier as ``cg:probableMatch`` (never merged)."""
-    if not source.title or not source.year:
+    key = iris.title_year_key(source.title, source.year)
+    if key is None:
         return []
-    wanted = normalised_title(source.title)
-    year = Literal(f"{source.year:04d}", datatype=XSD.gYear)
     found = []
-    for row in store.select("sources-by-title-year", year=year):
+    for row in store.select("sources-by-title-key", key=key):
         other = NamedNode(row["source"])
-        if other == node or normalised_title(row["title"]) != wanted:
+        if other == node:
             continue
         if row["identified"] and not _unidentified(source):
             continue  # both identified, by different identifiers: two works that share a title
