@@ -1,0 +1,182 @@
+"""A source cited by many articles never multiplies query rows.
+
+Every citing article describes the source it cites in its own graph (title,
+kind, kind basis, publisher, links ...), and the default graph is the union of
+all graphs, so a query that joins several of a shared source's properties got
+copies x copies x ... rows (524 288 for one claim on 30 benchmark articles).
+These tests build that case small -- one DOI-identified source cited by
+several generated Markdown answers, each with its own entry title, kind cue and
+publisher -- and count rows: no timing (that lives in bench/pages.py).
+"""
+
+from __future__ import annotations
+
+import io
+
+import pytest
+from pyoxigraph import NamedNode
+
+from claimgraph.graph import pages_article, pages_index, picture, search, source_export
+from claimgraph.graph.exports import write_export
+from claimgraph.graph.store import ClaimStore
+
+ARTICLES = 6  # with the old queries: 6^5 x 12 rows per marker of the shared source
+SHARED_DOI = "10.1016/0005-2795(76)90109-4"  # also the DOI of a record in pubmed1.xml
+RECORD_TITLE = "Magnetic studies of Chromatium flavocytochrome C552. A mechanism for heme-flavin interaction."
+SOURCE = f"https://w3id.org/claimgraph/id/source/doi/{SHARED_DOI}"
+ROW_BOUND = 60  # the largest honest answer here is ~40 (claims x markers x links)
+
+# How each article cites the shared work: its own title, kind cue and publisher.
+_ENTRIES = [
+    "American Heart Association. Clinical practice guideline on heme disorders, version {n}. 2020.",
+    "Lee AB, Kim CD. Heme and flavin in Chromatium, a cohort study {n}. Biochim Biophys Acta. 1976;446:1-10.",
+    "American College of Rheumatology. Consensus recommendations on flavocytochrome testing {n}. 2019.",
+    "Park EF. Flavocytochrome C552 prescribing information, revision {n}. 1976.",
+    "European Society for Medical Oncology. Practice guideline for cytochrome disease {n}. 2018.",
+    "Kim CD, Lee AB. Magnetic studies of Chromatium flavocytochrome, reprint {n}. Biochim Biophys Acta. 1976.",
+]
+
+
+def _answer(n: int) -> str:
+    entry = _ENTRIES[n % len(_ENTRIES)].format(n=n)
+    return "\n".join([
+        f"# What is known about flavocytochrome in rhabdomyolysis, case {n}?", "",
+        "## From the Guidelines", "",
+        "- Atorvastatin may cause rhabdomyolysis, particularly at high doses [1][2].",
+        "- Monitoring for rhabdomyolysis is advised in adults starting atorvastatin [1].",
+        "- Prednisone is recommended as first-line treatment for polymyositis in adults [2][3].", "",
+        "## References", "",
+        f"1. {entry} doi:{SHARED_DOI}",
+        f"2. Ito QH, Werth XZ. Outcomes in myopathy, entry {n}. Neurology. 2015;3:1-9. doi:10.5555/shared.two",
+        f"3. Rider LG. A case series {n}. Muscle Nerve. 2011;4:2-8. doi:10.5555/own.{n}", ""])
+
+
+@pytest.fixture(scope="module")
+def shared_store(tmp_path_factory, vocabulary, shared):
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import read_file
+
+    folder = tmp_path_factory.mktemp("answers")
+    for n in range(ARTICLES):
+        (folder / f"answer-{n}.md").write_text(_answer(n), encoding="utf-8")
+    store = ClaimStore(tmp_path_factory.mktemp("store") / "store")
+    store.ensure_static_graphs()
+    for path in sorted(folder.iterdir()):
+        outcome = ingest(store, read_file(path, vocabulary))
+        assert outcome.ok, outcome.errors
+    return store
+
+
+@pytest.fixture
+def row_counts(monkeypatch):
+    """Every ClaimStore.select call's query and row count, while the test runs."""
+    counts: list[tuple[str, int]] = []
+    select = ClaimStore.select
+
+    def counting(self, name_or_sparql, **bindings):
+        rows = select(self, name_or_sparql, **bindings)
+        counts.append((name_or_sparql[:60], len(rows)))
+        return rows
+
+    monkeypatch.setattr(ClaimStore, "select", counting)
+    return counts
+
+
+def _first_version(store: ClaimStore) -> str:
+    return sorted(row["version"] for row in store.select("page-home-articles"))[0]
+
+
+def _assert_bounded(counts: list[tuple[str, int]], bound: int = ROW_BOUND) -> None:
+    assert counts, "no query ran"
+    too_many = [(name, n) for name, n in counts if n >= bound]
+    assert not too_many, too_many
+
+
+def test_the_shared_source_is_described_differently_by_every_article(shared_store):
+    titles = shared_store.select(
+        "SELECT DISTINCT ?s ?t WHERE { ?s <http://purl.org/dc/terms/title> ?t }", s=NamedNode(SOURCE))
+    bases = shared_store.select(
+        "SELECT DISTINCT ?s ?b WHERE { ?s <https://w3id.org/claimgraph/ns#kindBasis> ?b }", s=NamedNode(SOURCE))
+    assert len(titles) == ARTICLES and len(bases) >= 3
+
+
+def test_page_citations_gives_one_row_per_marker_and_link(shared_store):
+    version = _first_version(shared_store)
+    claim = f"{version}/claim-1"
+    rows = shared_store.select("page-citations", claim=NamedNode(claim))
+    markers = {row["marker"] for row in rows}
+    links = {(row["marker"], row["link"]) for row in rows}
+    assert len(markers) == 2 and len(rows) == len(links) <= 2 * 2
+    shared = [row for row in rows if row["source"] == SOURCE]
+    # one choice per column, the same on every row of the marker
+    assert len({(r["title"], r["kind"], r["kind_basis"], r["level"], r["org"]) for r in shared}) == 1
+    assert shared[0]["title"] is not None and shared[0]["resolution"] is not None
+
+
+def test_the_citing_article_s_own_description_comes_first(shared_store):
+    for version in sorted(row["version"] for row in shared_store.select("page-home-articles")):
+        rows = shared_store.select("page-citations", version=NamedNode(version))
+        own = shared_store.select(
+            "SELECT ?v ?s ?t WHERE { GRAPH ?v { ?s <http://purl.org/dc/terms/title> ?t } }",
+            v=NamedNode(version), s=NamedNode(SOURCE))
+        assert {row["title"] for row in rows if row["source"] == SOURCE} == {own[0]["t"]}
+
+
+def test_article_claim_and_source_pages_stay_small(shared_store, row_counts):
+    version = _first_version(shared_store)
+    article = pages_article.article_page(shared_store, version)
+    claim = pages_article.claim_page(shared_store, f"{version}/claim-1")
+    source = pages_index.source_page(shared_store, SOURCE)
+    assert article and claim and source
+    _assert_bounded(row_counts)
+
+
+def test_pictures_stay_small(shared_store, row_counts):
+    version = _first_version(shared_store)
+    for iri in (version, f"{version}/claim-1", SOURCE):
+        assert picture.picture_svg(shared_store, iri) is not None
+    _assert_bounded(row_counts)
+
+
+def test_search_reindex_stays_small(shared_store, row_counts):
+    search.refresh(shared_store, None)
+    assert search.search(shared_store, "flavocytochrome").total >= 1
+    sources = [n for name, n in row_counts if name == "search-sources"]
+    assert sources == [len(shared_store.select("SELECT DISTINCT ?s WHERE { ?s a cg:Source }"))]
+    # The whole index: a row per claim link (18 claims) is honest; concepts are the vocabulary's.
+    _assert_bounded([(name, n) for name, n in row_counts if name != "search-concepts"], bound=3 * ROW_BOUND)
+
+
+def test_audit_export_stays_small_and_is_the_same_twice(shared_store, row_counts):
+    version = _first_version(shared_store)
+    outputs = []
+    for _ in range(2):
+        out = io.BytesIO()
+        write_export(shared_store, [version], "csv", out)
+        outputs.append(out.getvalue())
+    assert outputs[0] == outputs[1] and SHARED_DOI.encode() in outputs[0]
+    _assert_bounded(row_counts)
+
+
+def test_source_export_is_one_entry_per_source_and_stable(shared_store, row_counts):
+    rows = source_export.stored_sources(shared_store)
+    assert [row["source"] for row in rows].count(SOURCE) == 1
+    assert source_export.to_bibtex(rows) == source_export.to_bibtex(source_export.stored_sources(shared_store))
+    _assert_bounded(row_counts)
+
+
+def test_a_record_s_description_wins_over_every_citing_article(shared_store, shared, vocabulary):
+    """Last: loads the PubMed record of the shared DOI into the module's store."""
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import read_file
+
+    assert ingest(shared_store, read_file(shared / "data" / "pubmed" / "pubmed1.xml", vocabulary)).ok
+    version = _first_version(shared_store)
+    cited = [row for row in shared_store.select("page-citations", version=NamedNode(version))
+             if row["source"] == SOURCE]
+    assert cited and {row["title"] for row in cited} == {RECORD_TITLE}
+    assert {row["kind"] for row in cited} == {"https://w3id.org/claimgraph/ns#Study"}
+    exported = [row for row in source_export.stored_sources(shared_store) if row["source"] == SOURCE]
+    assert exported[0]["title"] == RECORD_TITLE and exported[0]["pmid"] == "9997"
+    found = shared_store.select("search-sources", source=NamedNode(SOURCE))
+    assert len(found) == 1 and found[0]["title"] == RECORD_TITLE
