@@ -174,7 +174,10 @@ def store_fingerprint(path: str | os.PathLike) -> tuple:
         for entry in listing:
             if entry.name.startswith(("LOG", "LOCK")):
                 continue
-            stat = entry.stat()
+            try:
+                stat = entry.stat()
+            except FileNotFoundError:  # a compaction removed it between listing and stat
+                continue
             entries.append((entry.name, stat.st_size, stat.st_mtime_ns))
     return tuple(sorted(entries))
 
@@ -201,16 +204,20 @@ def _worker_main(connection, store_path: str) -> None:
             request = connection.recv()
         except (EOFError, KeyboardInterrupt):
             return
-        fingerprint = store_fingerprint(store_path)
-        if store is None or fingerprint != opened_at:
-            try:
+        try:
+            fingerprint = store_fingerprint(store_path)
+            if store is None or fingerprint != opened_at:
                 store, opened_at = open_snapshot(store_path), fingerprint
-            except (OSError, RuntimeError) as exc:
-                store, opened_at = None, None
-                connection.send(Outcome(503, title="Store busy", detail=f"the store could not be opened for "
-                                        f"reading while it is being written ({exc}); try again"))
-                continue
-        connection.send(execute(store, request))
+        except (OSError, RuntimeError) as exc:
+            store, opened_at = None, None
+            connection.send(Outcome(503, title="Store busy", detail=f"the store could not be opened for "
+                                    f"reading while it is being written ({exc}); try again"))
+            continue
+        try:
+            outcome = execute(store, request)
+        except Exception as exc:  # never die silently: the server would only see a closed pipe
+            outcome = Outcome(500, title="Query failed", detail=f"{type(exc).__name__}: {exc}")
+        connection.send(outcome)
 
 
 class _Worker:
