@@ -35,9 +35,12 @@ class Context:
         exports work while ``claimgraph serve`` holds the store's write lock.
         """
         if self._store is None:
-            read_only = read_only and Path(self.location).exists()
+            from claimgraph.graph.remote import is_remote
+
+            # An embedded store that does not exist yet is created (empty) rather than refused.
+            read_only = read_only and (is_remote(self.location) or Path(self.location).exists())
             try:
-                self._store = ClaimStore(self.location, read_only=read_only)
+                self._store = open_store(self.location, read_only=read_only)
             except OSError as exc:
                 hint = ""
                 if "lock" in str(exc).lower():
@@ -102,13 +105,18 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    report_outcomes(outcomes, as_json, f"store: {ctx.location}")
+
+
+def report_outcomes(outcomes, as_json: bool, where: str) -> None:
+    """Print per-file outcomes (or JSON); exit 1 when any file failed."""
     failed = [o for o in outcomes if not o.ok]
     if as_json:
         click.echo(json.dumps([_outcome_dict(o) for o in outcomes], indent=2))
     else:
         for outcome in outcomes:
             _print_outcome(outcome)
-        click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; store: {ctx.location}")
+        click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; {where}")
     if failed:
         sys.exit(1)
 

@@ -9,9 +9,7 @@ as a local load prints them, and the exit code is the same: 1 if any file failed
 
 from __future__ import annotations
 
-import json
 import os
-import sys
 import time
 from contextlib import ExitStack
 from pathlib import Path
@@ -26,7 +24,7 @@ TIMEOUT = (10, 900)  # seconds to connect, seconds for the server to load a batc
 
 def load_through_server(server_url: str, paths, *, token_env: str, input_format: str | None,
                         as_json: bool) -> None:
-    from claimgraph.commands import _outcome_dict, _print_outcome
+    from claimgraph.commands import report_outcomes
     from claimgraph.loaders import iter_input_files
 
     token = os.environ.get(token_env)
@@ -36,15 +34,7 @@ def load_through_server(server_url: str, paths, *, token_env: str, input_format:
     outcomes = []
     for batch in _batches(list(iter_input_files(paths))):
         outcomes += _post(url, batch, token, input_format)
-    failed = [o for o in outcomes if not o.ok]
-    if as_json:
-        click.echo(json.dumps([_outcome_dict(o) for o in outcomes], indent=2))
-    else:
-        for outcome in outcomes:
-            _print_outcome(outcome)
-        click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; server: {server_url}")
-    if failed:
-        sys.exit(1)
+    report_outcomes(outcomes, as_json, f"server: {server_url}")
 
 
 def _batches(files: list[Path]):

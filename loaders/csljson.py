@@ -7,13 +7,12 @@ is a guideline, its ``publisher`` the issuing organisation.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from .errors import LoaderError
 from .records import Organisation
-from .source_fields import RecordDraft, build_record, clean, year_of
+from .source_fields import RecordDraft, build_record, clean, parse_json, year_of
 
 FORMAT = "csl-json"
 
@@ -32,10 +31,7 @@ def read(text: str, path: str, sha256: str):
     from . import FileResult
 
     result = FileResult(path=path, format=FORMAT, sha256=sha256)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LoaderError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+    data = parse_json(text, path)
     items = data if isinstance(data, list) else [data]
     for n, item in enumerate(items, start=1):
         place = f"item {n}" + (f" (id {item.get('id')!r})" if isinstance(item, dict) and item.get("id") else "")

@@ -10,14 +10,13 @@ a label without a set id cannot be identified, which is said as a warning.
 
 from __future__ import annotations
 
-import json
 import re
 from pathlib import Path
 
 from .errors import LoaderError
 from .loinc_sections import CODE_BY_FIELD, SECTION_NAMES
 from .records import Organisation
-from .source_fields import LabelSection, RecordDraft, build_record, clean
+from .source_fields import LabelSection, RecordDraft, build_record, clean, parse_json
 from .spl import FDA, _date, label_title, unique
 
 FORMAT = "openfda-label"
@@ -42,10 +41,7 @@ def read(text: str, path: str, sha256: str):
     from . import FileResult
 
     result = FileResult(path=path, format=FORMAT, sha256=sha256)
-    try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        raise LoaderError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+    data = parse_json(text, path)
     if isinstance(data, dict) and isinstance(data.get("results"), list):
         data = data["results"]
     labels = data if isinstance(data, list) else [data]

@@ -75,6 +75,16 @@ class RecordDraft:
     extra: dict = field(default_factory=dict)
 
 
+def parse_json(text: str, path: str):
+    """JSON, or a LoaderError naming the line and column where it breaks."""
+    import json
+
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise LoaderError(path, f"malformed JSON: {exc.msg}", line=exc.lineno, column=exc.colno) from None
+
+
 def clean(text: str | None) -> str | None:
     """Collapse whitespace; None for empty."""
     if text is None:

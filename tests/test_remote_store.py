@@ -129,3 +129,23 @@ def test_credentials_come_from_the_environment(virtuoso, monkeypatch):
     store = RemoteStore(f"sparql+{virtuoso}/sparql-auth")
     with pytest.raises(RuntimeError, match="401"):
         store.select("SELECT * WHERE { ?s ?p ?o } LIMIT 1")
+
+
+def test_the_command_line_works_on_the_remote_store(remote, virtuoso, shared):
+    """`claimgraph --store sparql+http://…` goes through open_store for writing and reading."""
+    import json as json_module
+    import os
+    import sys
+
+    location = f"sparql+{virtuoso}/sparql-auth"
+    env = {**os.environ, "CLAIMGRAPH_SPARQL_USER": "dba", "CLAIMGRAPH_SPARQL_PASSWORD": "dba",
+           "CLAIMGRAPH_SPARQL_AUTH": "digest"}
+    seed = shared / "data/seeds/myopathy-necrosis.txt"
+    for args in (["load", str(seed)], ["stats", "--json"]):
+        done = subprocess.run([sys.executable, "-m", "claimgraph", "--store", location, *args],
+                              capture_output=True, text=True, timeout=300, env=env)
+        assert done.returncode == 0, done.stdout + done.stderr
+    counts = json_module.loads(done.stdout)
+    assert counts["articles"] == 1 and counts["claims"] == 25 and counts["uncited_claims"] == 10
+    # ...and the data is in Virtuoso, not in a local folder named like the URL
+    assert remote.select("stats")[0]["claims"] == 25
