@@ -173,3 +173,17 @@ def test_downloads_over_http(seed_store, tmp_path):
         assert manifest["sha256"] == got.headers["X-Content-SHA256"]
         assert requests.get(f"{url}/export/audit.pdf", timeout=20).status_code == 404
         assert requests.get(f"{url}/export/audit.csv", params={"article": "nope"}, timeout=20).status_code == 400
+
+
+def test_xlsx_bytes_do_not_depend_on_the_clock():
+    """openpyxl stamps the save time into docProps/core.xml; the export pins it."""
+    import io
+    import time
+
+    from claimgraph.graph.exports.tabular import write_xlsx
+
+    first, second = io.BytesIO(), io.BytesIO()
+    write_xlsx([], first)
+    time.sleep(1.1)  # cross a whole second, the resolution of the stamp
+    write_xlsx([], second)
+    assert first.getvalue() == second.getvalue()

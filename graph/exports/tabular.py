@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 import shutil
 import tempfile
 import zipfile
@@ -94,5 +95,12 @@ def _rewrite_zip_fixed_dates(saved: BinaryIO, output: BinaryIO) -> None:
             fixed = zipfile.ZipInfo(info.filename, date_time=ZIP_DATE)
             fixed.compress_type = zipfile.ZIP_DEFLATED
             fixed.external_attr = 0o600 << 16
+            if info.filename == "docProps/core.xml":
+                # openpyxl stamps dcterms:modified with the time of saving, whatever was set.
+                core = source.read(info).decode("utf-8")
+                core = re.sub(r"(<dcterms:modified[^>]*>)[^<]*(</dcterms:modified>)",
+                              rf"\g<1>{FIXED_TIME:%Y-%m-%dT%H:%M:%SZ}\g<2>", core)
+                target.writestr(fixed, core.encode("utf-8"))
+                continue
             with source.open(info) as src, target.open(fixed, "w") as dst:
                 shutil.copyfileobj(src, dst, 1 << 20)
