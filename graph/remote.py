@@ -20,16 +20,15 @@ from __future__ import annotations
 
 import os
 import re
-from io import BytesIO
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
-from pyoxigraph import (DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat, QuerySolutions,
+from pyoxigraph import (DefaultGraph, Literal, NamedNode, Quad, QueryResultsFormat,
                         RdfFormat, parse, parse_query_results, serialize)
 
 from . import queries
 from .namespaces import PREFIXES
-from .store import python_value
+from .store import python_value, solution_rows
 
 SCHEME = "sparql+"
 USER_ENV, PASSWORD_ENV = "CLAIMGRAPH_SPARQL_USER", "CLAIMGRAPH_SPARQL_PASSWORD"
@@ -115,12 +114,7 @@ class RemoteStore:
         return parse_query_results(response.content, format=QueryResultsFormat.XML)
 
     def select(self, name_or_sparql: str, **bindings) -> list[dict[str, Any]]:
-        sparql = queries.get(name_or_sparql) if queries.is_name(name_or_sparql) else name_or_sparql
-        result = self.query(sparql, bindings=bindings)
-        if not isinstance(result, QuerySolutions):
-            raise TypeError("select() runs SELECT queries only")
-        names = [v.value for v in result.variables]
-        rows = [{n: python_value(row[n]) for n in names} for row in result]
+        rows = solution_rows(self.query(queries.resolve(name_or_sparql), bindings=bindings))
         # Variables bound by VALUES are in the rows even when a store leaves them out.
         for row in rows:
             for name, value in bindings.items():

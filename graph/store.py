@@ -48,6 +48,14 @@ def python_value(term: Any) -> Any:
     return str(term)
 
 
+def solution_rows(result) -> list[dict[str, Any]]:
+    """SELECT solutions as dicts of plain Python values (for every kind of store)."""
+    if not isinstance(result, QuerySolutions):
+        raise TypeError("select() runs SELECT queries only")
+    names = [v.value for v in result.variables]
+    return [{n: python_value(row[n]) for n in names} for row in result]
+
+
 class ClaimStore:
     """A claimgraph store. ``path=None`` gives an in-memory store (tests, tools)."""
 
@@ -74,12 +82,7 @@ class ClaimStore:
 
     def select(self, name_or_sparql: str, **bindings) -> list[dict[str, Any]]:
         """Rows of a named query (``queries/<name>.rq``) or of SPARQL text, as dicts."""
-        sparql = queries.get(name_or_sparql) if queries.is_name(name_or_sparql) else name_or_sparql
-        result = self.query(sparql, bindings=bindings)
-        if not isinstance(result, QuerySolutions):
-            raise TypeError("select() runs SELECT queries only")
-        names = [v.value for v in result.variables]
-        return [{n: python_value(row[n]) for n in names} for row in result]
+        return solution_rows(self.query(queries.resolve(name_or_sparql), bindings=bindings))
 
     def ask(self, sparql: str, **bindings) -> bool:
         return bool(self.query(sparql, bindings=bindings))

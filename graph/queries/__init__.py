@@ -29,5 +29,10 @@ def get(name: str) -> str:
     return path.read_text(encoding="utf-8")
 
 
+def resolve(name_or_sparql: str) -> str:
+    """A query name's text, or SPARQL text as it is."""
+    return get(name_or_sparql) if is_name(name_or_sparql) else name_or_sparql
+
+
 def names() -> list[str]:
     return sorted(p.name[:-3] for p in resources.files(__name__).iterdir() if p.name.endswith(".rq"))
