@@ -3,26 +3,39 @@
 from __future__ import annotations
 
 import threading
+from typing import Callable, TypeVar
 
 from flask import Flask, current_app
 
 from claimgraph.graph.store import ClaimStore, open_store
 
-_lock = threading.Lock()
+T = TypeVar("T")
+
+# Re-entrant: one per-app object's factory may ask for another (the query runner needs the store).
+_lock = threading.RLock()
+
+
+def app_object(key: str, factory: Callable[[Flask], T]) -> T:
+    """The app's object under ``key`` in ``app.extensions``, made once on first use."""
+    app = current_app._get_current_object()
+    found = app.extensions.get(key)
+    if found is None:
+        with _lock:
+            found = app.extensions.get(key)
+            if found is None:
+                found = app.extensions[key] = factory(app)
+    return found
+
+
+def _open(app: Flask) -> ClaimStore:
+    store = open_store(app.config["STORE_PATH"])  # a folder or sparql+http://...
+    store.ensure_static_graphs()
+    return store
 
 
 def get_store() -> ClaimStore:
     """The app's store. pyoxigraph stores are safe to share between threads."""
-    app = current_app._get_current_object()
-    store = app.extensions.get("claimgraph.store")
-    if store is None:
-        with _lock:
-            store = app.extensions.get("claimgraph.store")
-            if store is None:
-                store = open_store(app.config["STORE_PATH"])  # a folder or sparql+http://...
-                store.ensure_static_graphs()
-                app.extensions["claimgraph.store"] = store
-    return store
+    return app_object("claimgraph.store", _open)
 
 
 def init_app(app: Flask) -> None:

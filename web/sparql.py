@@ -13,7 +13,6 @@ own routes (``sparql_update``).
 from __future__ import annotations
 
 import gzip
-import threading
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
@@ -25,7 +24,7 @@ from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
 from claimgraph.graph.statistics import DATASET
 
 from . import negotiation
-from .db import get_store
+from .db import app_object, get_store
 from .errors import error_response
 from .query_runner import Outcome, QueryRequest, QueryRunner
 from .security import uses_service
@@ -35,7 +34,6 @@ bp = Blueprint("sparql", __name__)
 FORM = "application/x-www-form-urlencoded"
 QUERY_TYPE = "application/sparql-query"
 UPDATE_TYPE = "application/sparql-update"
-_runner_lock = threading.Lock()
 
 
 class ProtocolError(Exception):
@@ -116,17 +114,12 @@ def effective_timeout() -> float:
 
 # -- running ----------------------------------------------------------------------
 def query_runner() -> QueryRunner:
-    app = current_app._get_current_object()
-    runner = app.extensions.get("claimgraph.query_runner")
-    if runner is None:
-        with _runner_lock:
-            runner = app.extensions.get("claimgraph.query_runner")
-            if runner is None:
-                store = get_store()
-                runner = QueryRunner(store.path, workers=int(app.config["QUERY_WORKERS"]),
-                                     inline_store=store.store)
-                app.extensions["claimgraph.query_runner"] = runner
-    return runner
+    return app_object("claimgraph.query_runner", _start_runner)
+
+
+def _start_runner(app: Flask) -> QueryRunner:
+    store = get_store()
+    return QueryRunner(store.path, workers=int(app.config["QUERY_WORKERS"]), inline_store=store.store)
 
 
 def close_runner(app: Flask) -> None:
