@@ -187,3 +187,17 @@ def test_xlsx_bytes_do_not_depend_on_the_clock():
     time.sleep(1.1)  # cross a whole second, the resolution of the stamp
     write_xlsx([], second)
     assert first.getvalue() == second.getvalue()
+
+
+def test_downloads_leave_no_temporary_files(seed_store, tmp_path, monkeypatch):
+    """Every download, read or not, finished or refused, leaves nothing in the temp folder."""
+    import tempfile
+
+    from claimgraph.web import create_app
+
+    monkeypatch.setattr(tempfile, "tempdir", str(tmp_path))
+    client = create_app({"STORE": seed_store, "TESTING": True}).test_client()
+    for ext in ("csv", "xlsx", "html", "csv.manifest.json"):
+        assert client.get(f"/export/audit.{ext}").status_code == 200  # the body is never read
+    assert client.get("/export/audit.csv?article=nope").status_code == 400
+    assert not list(tmp_path.glob("claimgraph-export-*"))

@@ -55,11 +55,15 @@ def audit(ext: str):
     if want_manifest:
         shutil.rmtree(folder, ignore_errors=True)
         return Response(json.dumps(manifest, indent=2, ensure_ascii=False), mimetype="application/json")
-    response = send_file(path, mimetype=fmt.media_type, as_attachment=fmt.name != "html",
+    # Open, then remove the folder at once: the open handle keeps the bytes readable
+    # (POSIX), and nothing is left behind even when a client never reads or closes
+    # the response (call_on_close alone leaked a folder per unread download).
+    handle = open(path, "rb")
+    shutil.rmtree(folder, ignore_errors=True)
+    response = send_file(handle, mimetype=fmt.media_type, as_attachment=fmt.name != "html",
                          download_name=path.name, max_age=0)
     response.headers["X-Content-SHA256"] = manifest["sha256"]
     response.headers["Link"] = f'<{request.path}.manifest.json?{request.query_string.decode()}>; rel="describedby"'
-    response.call_on_close(lambda: shutil.rmtree(folder, ignore_errors=True))
     return response
 
 
