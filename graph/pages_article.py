@@ -183,21 +183,9 @@ def _judgments(store: ClaimStore, claim: str) -> list[dict]:
 
 
 def _related(store: ClaimStore, claim: str) -> list[dict]:
-    """Other claims grouped by claim, each with why it is related."""
-    grouped: dict[str, dict] = {}
-    for row in store.select("page-related-claims", claim=NamedNode(claim)):
-        entry = grouped.setdefault(row["other"], {
-            "iri": row["other"], "text": row["text"], "version": row["version"],
-            "article_title": row["title"], "same_article": row["version"] == claim.rsplit("/", 1)[0],
-            "shared_sources": set(), "shared_concepts": set()})
-        if row["reason"] == "source":
-            entry["shared_sources"].add(row["via"])
-        else:
-            entry["shared_concepts"].add((row["via"], row["via_condition"]))
-    result = []
-    for entry in grouped.values():
-        entry["shared_sources"] = sorted(entry["shared_sources"])
-        entry["shared_concepts"] = [{"drug": d, "condition": c} for d, c in sorted(entry["shared_concepts"])]
-        result.append(entry)
-    result.sort(key=lambda e: (e["same_article"], -len(e["shared_sources"]), e["article_title"]))
-    return result
+    """Other current claims citing the same sources or naming the same drug and
+    condition, each with why, most shared first (at most ``page_lists.RELATED_LIMIT``),
+    from the page-list index rather than a store-wide join."""
+    from . import page_lists  # here, not at the top: this function is all page_lists touches
+
+    return page_lists.related_claims(store, claim)

@@ -1,58 +1,58 @@
-"""Page data for the home page, a source, and a condition or drug."""
+"""Page data for the home page, a source, and a condition or drug.
+
+Their cross-article lists (claims citing a source, claims naming a concept,
+the evidence matrix, the home counts) come from the page-list index
+(``page_lists``), which holds current article versions only; what belongs to
+the resource itself (a source's record, a concept's labels and hierarchy) is
+read from the store by the resource's IRI."""
 
 from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
+from . import page_lists
 from .namespaces import CG, DCTERMS, FABIO, PRISM, RDF, RDFS, SCHEMA, SKOS
 from .pages import (CONCEPT_KINDS, KIND_NAMES, _all, _first, level_for_rank, level_info,
                     link_label, properties)
+from .search import SOURCE_KINDS
 from .store import ClaimStore
 
 TOP_CONCEPTS = 12
+CLAIMS_PER_PAGE = 50  # claims listed per page on source and concept pages
+_KIND_NAMES_BY_INDEX_KIND = {name: KIND_NAMES[iri] for iri, name in SOURCE_KINDS.items()}
 
 
 def home_page(store: ClaimStore) -> dict:
-    stats = store.select("stats")[0]
-    kinds = [{"kind": KIND_NAMES.get(row["kind"] or "", "kind not known"), "sources": row["sources"],
-              "resolved": row["resolved_sources"]} for row in store.select("page-home-sources")]
-    concepts = store.select("page-home-concepts")
-    drugs = [c for c in concepts if c["kind"] == CG.Drug.value]
-    conditions = [c for c in concepts if c["kind"] == CG.Condition.value]
-    claims = stats["claims"] or 0
+    lists = page_lists.home_lists(store, top=TOP_CONCEPTS)
+    counts = lists["counts"]
+    claims = counts["claims"]
     return {
         "kind": "home", "title": "What the graph holds",
         "counts": {
-            "articles": stats["articles"], "article_versions": stats["versions"], "claims": claims,
-            "uncited_claims": stats["uncited_claims"],
-            "uncited_share": round(100 * stats["uncited_claims"] / claims, 1) if claims else None,
-            "sources": stats["sources"], "unresolved_sources": stats["unresolved_sources"],
-            "conditions": len(conditions), "drugs": len(drugs),
+            "articles": counts["articles"], "article_versions": counts["versions"], "claims": claims,
+            "uncited_claims": counts["uncited_claims"],
+            "uncited_share": round(100 * counts["uncited_claims"] / claims, 1) if claims else None,
+            "sources": counts["sources"], "unresolved_sources": counts["unresolved_sources"],
+            "conditions": counts["conditions"], "drugs": counts["drugs"],
         },
-        "sources_by_kind": kinds,
-        "top_drugs": drugs[:TOP_CONCEPTS], "top_conditions": conditions[:TOP_CONCEPTS],
+        "sources_by_kind": [{"kind": _KIND_NAMES_BY_INDEX_KIND.get(row["kind"] or "", "kind not known"),
+                             "sources": row["sources"], "resolved": row["resolved"]}
+                            for row in lists["sources_by_kind"]],
+        "top_drugs": lists["top_drugs"], "top_conditions": lists["top_conditions"],
         "articles": store.select("page-home-articles"),
         "loads": store.select("page-home-loads"),
-        "table": [{"count": name, "value": value} for name, value in stats.items()],
+        "table": [{"count": name, "value": value} for name, value in counts.items()],
     }
 
 
-def source_page(store: ClaimStore, source: str) -> dict | None:
+def source_page(store: ClaimStore, source: str, page: int = 1) -> dict | None:
     props = properties(store, source)
     types = set(_all(props, RDF.type))
     if CG.Source.value not in types:
         return None
     kind = next((k for k in (CG.Guideline.value, CG.DrugLabel.value, CG.Study.value) if k in types), None)
     publisher = (props.get(DCTERMS.publisher.value) or [None])[0]
-    citing = store.select("page-source-citing", source=NamedNode(source))
-    articles: dict[str, dict] = {}
-    for row in citing:
-        article = articles.setdefault(row["version"], {
-            "version": row["version"], "title": row["title"], "number": row["number"],
-            "current": row["current"], "claims": []})
-        if not any(c["iri"] == row["claim"] for c in article["claims"]):
-            article["claims"].append({"iri": row["claim"], "text": row["text"], "label": row["label"],
-                                      "position": row["position"], "level": level_info(row["level"])})
+    citing = page_lists.citing_claims(store, source, page=page, per_page=CLAIMS_PER_PAGE)
     resolution = _first(props, CG.resolution)
     # Same title and year, no shared identifier: the source pipeline never merges these.
     candidates = store.select("page-source-probable-matches", source=NamedNode(source))
@@ -75,16 +75,18 @@ def source_page(store: ClaimStore, source: str) -> dict | None:
         "level": level_info(_first(props, CG.evidenceLevel)),
         "resolved": resolution == CG.Resolved.value, "kind_basis": _all(props, CG.kindBasis),
         "candidates": candidates,
-        "articles": list(articles.values()),
-        "citing_claims": sum(len(a["claims"]) for a in articles.values() if a["current"]),
-        "citing_claims_all_versions": len({r["claim"] for r in citing}),
-        "export_selection": {"source": [source]} if any(a["current"] for a in articles.values()) else None,
-        "table": [{"claim": r["claim"], "text": r["text"], "article": r["title"], "version": r["version"],
-                   "current": r["current"], "marker": r["label"]} for r in citing],
+        "articles": citing.items,
+        "citing_claims": citing.total,
+        "citing_articles": page_lists.citing_article_count(store, source) if citing.total else 0,
+        "paging": citing.as_dict(),
+        "export_selection": {"source": [source]} if citing.total else None,
+        "table": [{"claim": c["iri"], "text": c["text"], "article": a["title"], "version": a["version"],
+                   "current": True, "marker": " ".join(c["labels"])}
+                  for a in citing.items for c in a["claims"]],
     }
 
 
-def concept_page(store: ClaimStore, concept: str) -> dict | None:
+def concept_page(store: ClaimStore, concept: str, page: int = 1) -> dict | None:
     props = properties(store, concept)
     types = set(_all(props, RDF.type))
     kind = next((CONCEPT_KINDS[t] for t in CONCEPT_KINDS if t in types), None)
@@ -92,17 +94,12 @@ def concept_page(store: ClaimStore, concept: str) -> dict | None:
         return None
     label = _first(props, SKOS.prefLabel) or concept.rsplit("/", 1)[-1]
     tree = store.select("page-concept-tree", concept=NamedNode(concept))
-    claims = store.select("page-concept-claims", concept=NamedNode(concept))
-    articles: dict[str, dict] = {}
-    for row in claims:
-        article = articles.setdefault(row["version"], {"version": row["version"], "title": row["title"],
-                                                       "claims": []})
-        entry = next((c for c in article["claims"] if c["iri"] == row["claim"]), None)
-        if entry is None:
-            entry = {"iri": row["claim"], "text": row["text"], "level": level_info(row["level"]), "via": []}
-            article["claims"].append(entry)
-        if row["via"] != concept and row["via_label"] not in entry["via"]:
-            entry["via"].append(row["via_label"] or row["via"])
+    concepts = page_lists.concept_and_narrower(store, concept)
+    claims = page_lists.concept_claims(store, concepts, page=page, per_page=CLAIMS_PER_PAGE)
+    for article in claims.items:
+        for claim in article["claims"]:  # say which narrower concept a claim names
+            claim["via"] = [label for iri, label in claim["via"] if iri != concept]
+    named = page_lists.concepts_named(store, concepts) if claims.total else []
     return {
         "kind": "concept", "iri": concept, "title": label, "concept_kind": kind or "concept",
         "alt_labels": sorted(set(_all(props, SKOS.altLabel))),
@@ -111,13 +108,15 @@ def concept_page(store: ClaimStore, concept: str) -> dict | None:
         "definition": _first(props, SKOS.definition),
         "broader_chain": _broader_chain(concept, tree),
         "narrower": [{"iri": r["other"], "label": r["label"]} for r in tree if r["relation"] == "narrower"],
-        "articles": list(articles.values()),
-        "claim_count": len({r["claim"] for r in claims}),
-        "matrix": evidence_matrix(store, concept),
+        "articles": claims.items,
+        "claim_count": claims.total,
+        "paging": claims.as_dict(),
+        "matrix": evidence_matrix(store, concept, concepts),
         # The concept and the narrower ones claims name, as the audit export selects them.
-        "export_selection": {"concept": sorted({r["via"] for r in claims})} if claims else None,
-        "table": [{"claim": r["claim"], "text": r["text"], "article": r["title"],
-                   "named_as": r["via_label"]} for r in claims],
+        "export_selection": {"concept": named} if named else None,
+        "table": [{"claim": c["iri"], "text": c["text"], "article": a["title"],
+                   "named_as": "; ".join(c["via"]) or label}
+                  for a in claims.items for c in a["claims"]],
     }
 
 
@@ -137,9 +136,10 @@ def _broader_chain(concept: str, tree: list[dict]) -> list[dict]:
     return list(reversed(chain))
 
 
-def evidence_matrix(store: ClaimStore, concept: str) -> dict:
-    """Drugs x conditions named together in claims about the concept."""
-    rows = store.select("page-evidence-matrix", concept=NamedNode(concept))
+def evidence_matrix(store: ClaimStore, concept: str, concepts: list[str] | None = None) -> dict:
+    """Drugs x conditions named together in claims about the concept (``concepts``:
+    it and its narrower ones, when the caller has them already)."""
+    rows = page_lists.evidence_cells(store, concepts or page_lists.concept_and_narrower(store, concept))
     drugs = {r["drug"]: r["drug_label"] or r["drug"].rsplit("/", 1)[-1] for r in rows}
     conditions = {r["condition"]: r["condition_label"] or r["condition"].rsplit("/", 1)[-1] for r in rows}
     cells = {(r["drug"], r["condition"]): {"claims": r["claims"], "level": level_for_rank(r["best_rank"])}

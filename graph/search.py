@@ -14,6 +14,13 @@ or drug with all its labels). Facets are rows of ``facets(doc, facet, value,
 label)``; a claim's source kinds and organisations are read through the sources
 it cites, so a source record loaded later shows in the claims' facets at once.
 
+The same tables feed the browser's cross-article lists (``page_lists``): a
+claim's strongest evidence rank (``docs.rank``), the reference labels it cites
+each source by (``cites.labels``), every article version with its recorded
+claim counts (``versions``) and each source's resolution (a ``resolution``
+facet). A load of source records only may fold source nodes and change
+evidence levels, so it re-indexes every claim as well as every source.
+
 Matches come back highlighted as ``markupsafe.Markup``: the stored text is
 escaped first and only then are the match markers (private-use characters that
 are stripped from every indexed text) turned into ``<mark>`` elements.
@@ -38,7 +45,7 @@ from .namespaces import CG
 from .store import ClaimStore
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -57,7 +64,8 @@ _SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
 CREATE TABLE IF NOT EXISTS docs (
     id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, type TEXT NOT NULL,
-    version TEXT, title TEXT NOT NULL, body TEXT NOT NULL, context TEXT, position INTEGER);
+    version TEXT, title TEXT NOT NULL, body TEXT NOT NULL, context TEXT, position INTEGER,
+    rank INTEGER);  -- a claim's strongest evidence level (1 = strongest); NULL when none
 CREATE INDEX IF NOT EXISTS docs_version ON docs(version);
 CREATE INDEX IF NOT EXISTS docs_type ON docs(type);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
@@ -66,9 +74,14 @@ CREATE TABLE IF NOT EXISTS facets (doc INTEGER NOT NULL, facet TEXT NOT NULL,
     value TEXT NOT NULL, label TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS facets_doc ON facets(doc);
 CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value);
-CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL,
+    labels TEXT);  -- the reference labels the claim cites the source by, space-separated
 CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
 CREATE INDEX IF NOT EXISTS cites_source ON cites(source);
+CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet);
+-- Every article version, current or not, with the claim counts its load recorded.
+CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,
+    uncited INTEGER, current INTEGER NOT NULL);
 -- Every facet of every document; source kinds and organisations reach claims
 -- through what they cite.
 CREATE VIEW IF NOT EXISTS all_facets AS
@@ -78,6 +91,10 @@ CREATE VIEW IF NOT EXISTS all_facets AS
       FROM cites c JOIN docs s ON s.iri = c.source JOIN facets f ON f.doc = s.id
      WHERE f.facet IN ('kind', 'organisation');
 """
+
+# Everything _SCHEMA creates, dropped when an index of an older schema is opened.
+_SCHEMA_OBJECTS = (("VIEW", "all_facets"), ("TABLE", "docs"), ("TABLE", "docs_fts"),
+                   ("TABLE", "facets"), ("TABLE", "cites"), ("TABLE", "versions"))
 
 _memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKeyDictionary()
 
@@ -110,8 +127,21 @@ def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
     """A connection in WAL mode (readers never wait for a load), schema in place."""
     with closing(sqlite3.connect(index_path(store), timeout=30)) as conn:
         conn.execute("PRAGMA journal_mode=WAL")
+        _drop_older_schema(conn)
         conn.executescript(_SCHEMA)
         yield conn
+
+
+def _drop_older_schema(conn: sqlite3.Connection) -> None:
+    """An index written by an older schema has other columns: drop it whole (it is
+    derived data); the next ``ensure_index``/``refresh`` rebuilds it."""
+    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
+        return
+    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
+    if row is None or row[0] == SCHEMA_VERSION:
+        return
+    drops = "".join(f"DROP {kind} IF EXISTS {name};" for kind, name in _SCHEMA_OBJECTS)
+    conn.executescript(f"BEGIN; {drops} DELETE FROM meta WHERE key = 'schema'; COMMIT;")
 
 
 def _clean(text: str | None) -> str:
@@ -128,8 +158,10 @@ class _Doc:
     version: str | None = None
     context: str | None = None  # what the result list shows under the title
     position: int | None = None
+    rank: int | None = None  # claims: strongest evidence level
     facets: list[tuple[str, str, str]] = field(default_factory=list)  # (facet, value, label)
     cites: list[str] = field(default_factory=list)
+    cite_labels: dict[str, list[str]] = field(default_factory=dict)  # source -> reference labels
 
 
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
@@ -169,12 +201,13 @@ def generation(store: ClaimStore) -> int:
 
 
 def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
-    for table in ("docs", "docs_fts", "facets", "cites"):
+    for table in ("docs", "docs_fts", "facets", "cites", "versions"):
         conn.execute(f"DELETE FROM {table}")  # table names are constants above
     labels = _concept_labels(store)
     _write(conn, _concept_docs(store))
     _write(conn, _claim_docs(store, None, labels))
     _write(conn, _source_docs(store, None))
+    _write_versions(conn, store.select("search-versions"))
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vocabulary', ?)",
                  (_vocabulary_digest(store),))
@@ -193,18 +226,33 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
     for version in superseded:
         touched.update(_cited_by_version(conn, version))
         _delete(conn, "version = ?", (version,))
+    conn.executemany("UPDATE versions SET current = 0 WHERE iri = ?", [(v,) for v in superseded])
     labels = _concept_labels(store)
-    for version in versions:
-        _delete(conn, "version = ?", (version,))
-        docs = list(_claim_docs(store, version, labels))
-        _write(conn, docs)
-        for doc in docs:
-            touched.update(doc.cites)
     if versions:
+        for version in versions:
+            _delete(conn, "version = ?", (version,))
+            docs = list(_claim_docs(store, version, labels))
+            _write(conn, docs)
+            for doc in docs:
+                touched.update(doc.cites)
+            # and the sources its reference list names that no claim cites (still sources)
+            touched.update(row["source"] for row in store.select("sources-in-version", version=NamedNode(version)))
+            _write_versions(conn, store.select("search-versions", version=NamedNode(version)))
         sources: Iterable[str] | None = sorted(touched)
     else:
-        sources = None  # only source records changed: which ones is not known, so all
+        # Only source records changed: which sources is not known, so all of them; and
+        # claims too, since folded source IRIs and new evidence levels reach every citer.
+        _delete(conn, "type = 'claim'", ())
+        _write(conn, _claim_docs(store, None, labels))
+        sources = None
     _write(conn, _source_docs(store, sources), replace=True)
+
+
+def _write_versions(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    conn.executemany(
+        "INSERT OR REPLACE INTO versions(iri, title, claims, uncited, current) VALUES (?, ?, ?, ?, ?)",
+        [(r["version"], _clean(r["title"]) or None, r["claims"], r["uncited"], r["current"])
+         for r in rows if r["version"] is not None])
 
 
 def _cited_by_version(conn: sqlite3.Connection, version: str) -> list[str]:
@@ -233,17 +281,19 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
         if replace:
             _delete(conn, "iri = ?", (doc.iri,))
         cursor = conn.execute(
-            "INSERT INTO docs(iri, type, version, title, body, context, position) "
-            "VALUES (?, ?, ?, ?, ?, ?, ?)",
-            (doc.iri, doc.type, doc.version, doc.title, doc.body, doc.context, doc.position))
+            "INSERT INTO docs(iri, type, version, title, body, context, position, rank) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            (doc.iri, doc.type, doc.version, doc.title, doc.body, doc.context, doc.position,
+             doc.rank))
         doc_id = cursor.lastrowid
         conn.execute("INSERT INTO docs_fts(rowid, title, body) VALUES (?, ?, ?)",
                      (doc_id, doc.title, doc.body))
         facets = [("type", doc.type, doc.type)] + doc.facets
         conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, ?, ?, ?)",
                          [(doc_id, f, v, lab) for f, v, lab in dict.fromkeys(facets)])
-        conn.executemany("INSERT INTO cites(doc, source) VALUES (?, ?)",
-                         [(doc_id, s) for s in dict.fromkeys(doc.cites)])
+        conn.executemany("INSERT INTO cites(doc, source, labels) VALUES (?, ?, ?)",
+                         [(doc_id, s, " ".join(doc.cite_labels.get(s, ())) or None)
+                          for s in dict.fromkeys(doc.cites)])
 
 
 # -- documents from the store -----------------------------------------------------------
@@ -273,6 +323,9 @@ def _claim_docs(store: ClaimStore, version: str | None, labels: dict[str, str]) 
     links: dict[str, list[tuple[str, str]]] = {}
     for row in store.select("search-claim-links", **bindings):
         links.setdefault(row["claim"], []).append((row["link"], row["target"]))
+    cite_labels: dict[str, dict[str, list[str]]] = {}
+    for row in store.select("search-claim-markers", **bindings):
+        cite_labels.setdefault(row["claim"], {}).setdefault(row["source"], []).append(str(row["label"]))
     for row in store.select("search-claims", **bindings):
         claim = row["claim"]
         article = _clean(row["article_title"]) or _local_name(row["version"])
@@ -282,6 +335,9 @@ def _claim_docs(store: ClaimStore, version: str | None, labels: dict[str, str]) 
         level = evidence.BY_IRI.get(row["level"] or "")
         if level is not None:
             doc.facets.append(("level", level.name, level.label))
+            doc.rank = level.rank
+        doc.cite_labels = {source: sorted(set(found), key=_label_order)
+                           for source, found in cite_labels.get(claim, {}).items()}
         for link, target in sorted(links.get(claim, [])):
             if link == "cites":
                 doc.cites.append(target)
@@ -292,15 +348,23 @@ def _claim_docs(store: ClaimStore, version: str | None, labels: dict[str, str]) 
         yield doc
 
 
+def _label_order(label: str) -> tuple:
+    """Reference labels in reading order: 2 before 10."""
+    return (0, int(label), "") if label.isdecimal() else (1, 0, label)
+
+
 def _source_docs(store: ClaimStore, sources: Iterable[str] | None) -> Iterator[_Doc]:
     if sources is None:
         rows = store.select("search-sources")
         citers = store.select("search-source-citers")
+        states = store.select("search-source-resolution")
     else:
-        rows, citers = [], []
+        rows, citers, states = [], [], []
         for iri in sources:
             rows += store.select("search-sources", source=NamedNode(iri))
             citers += store.select("search-source-citers", source=NamedNode(iri))
+            states += store.select("search-source-resolution", source=NamedNode(iri))
+    resolution = {row["source"]: row["resolution"] for row in states if row["source"]}
     cited_in: dict[str, list[tuple[str, str]]] = {}
     for row in citers:
         title = _clean(row["article_title"]) or _local_name(row["version"])
@@ -308,7 +372,10 @@ def _source_docs(store: ClaimStore, sources: Iterable[str] | None) -> Iterator[_
     for row in rows:
         if row["source"] is None:  # an aggregate over nothing: the source is gone
             continue
-        yield _source_doc(row, sorted(cited_in.get(row["source"], [])))
+        doc = _source_doc(row, sorted(cited_in.get(row["source"], [])))
+        if row["source"] in resolution:  # not a search facet (FACETS): home page counts
+            doc.facets.append(("resolution", resolution[row["source"]], resolution[row["source"]]))
+        yield doc
 
 
 def _source_doc(row: dict, citing: list[tuple[str, str]]) -> _Doc:

@@ -31,6 +31,9 @@ _PAGES = (
     (CG.Condition.value, pages_index.concept_page, "concept.html"),
     (SKOS.Concept.value, pages_index.concept_page, "concept.html"),
 )
+# Pages whose long list is paged by ``?page=N``.
+_PAGED = (pages_index.source_page, pages_index.concept_page)
+MAX_PAGE = 1_000_000  # keeps the SQL offset a small integer whatever is asked
 
 
 @bp.get("/")
@@ -93,10 +96,17 @@ def _page_for(store, iri: str, types: set[str]):
             return data, "article.html"
     for type_iri, build, template in _PAGES:
         if type_iri in types:
-            data = build(store, iri)
+            data = build(store, iri, page=_requested_page()) if build in _PAGED else build(store, iri)
             if data is not None:
                 return data, template
     return page_data.resource_page(store, iri), "resource.html"
+
+
+def _requested_page() -> int:
+    try:
+        return min(MAX_PAGE, max(1, int(request.args.get("page", "1"))))
+    except ValueError:  # not a number (or one too long to read): the first page
+        return 1
 
 
 def _represent(data: dict, template: str, page_url: str, representation, *, iri: str | None):
