@@ -174,23 +174,43 @@ def duplicate_source_findings(store: ClaimStore) -> list[Quad]:
     return out.quads
 
 
-def _replace(store: ClaimStore, graph: NamedNode, quads: list[Quad]) -> None:
-    # Derived data: a crash between the two steps is mended by `claimgraph reindex`.
-    if store.has_graph(graph):
-        store.store.remove_graph(graph)
+def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad]) -> None:
+    """Swap the content of ``graphs`` for ``quads`` (of those graphs): one write for all
+    of them, since a transaction per findings graph cost as much as the findings."""
+    # Derived data: a crash between the two steps is mended by the pending-derived note.
+    for graph in graphs:
+        if store.has_graph(graph):
+            store.store.remove_graph(graph)
     if quads:
         store.write(quads)
 
 
+def _update_graph(store: ClaimStore, graph: NamedNode, quads: list[Quad]) -> None:
+    """Make ``graph`` hold exactly ``quads``, touching only what differs: the source
+    findings mostly stay the same from one load to the next."""
+    wanted = set(quads)
+    present = set(store.store.quads_for_pattern(None, None, None, graph))
+    for quad in present - wanted:
+        store.store.remove(quad)
+    if wanted - present:
+        store.write(wanted - present)
+
+
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     """Rebuild the findings of ``versions`` (all when None) and of the sources."""
-    rows = store.select("article-versions")
+    if versions is None:
+        rows = store.select("article-versions")
+    else:  # only the versions asked about: listing every version grows with the store
+        rows = [row for v in dict.fromkeys(versions) for row in store.select("article-versions", version=v)]
     current = {r["version"]: bool(r["current"]) for r in rows}
-    chosen = sorted(current) if versions is None else [v.value for v in versions]
+    chosen = sorted(current) if versions is None else [v.value for v in dict.fromkeys(versions)]
+    graphs, quads = [], []
     for version in chosen:
         node = NamedNode(version)
-        _replace(store, findings_graph(node), version_findings(store, node, current.get(version, False)))
-    _replace(store, GRAPH_SOURCE_FINDINGS, duplicate_source_findings(store))
+        graphs.append(findings_graph(node))
+        quads += version_findings(store, node, current.get(version, False))
+    _replace_graphs(store, graphs, quads)
+    _update_graph(store, GRAPH_SOURCE_FINDINGS, duplicate_source_findings(store))
 
 
 def refresh_for_work(store: ClaimStore, version: NamedNode) -> None:

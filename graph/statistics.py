@@ -17,21 +17,59 @@ Shape (all IRIs under ``cgid:dataset``)::
     cgid:dataset/graph/<hash> a sd:NamedGraph ; sd:name <graph> ;
         sd:graph cgid:dataset/graph/<hash>/content .
     cgid:dataset/graph/<hash>/content a sd:Graph, void:Dataset ; void:triples 42 .
+
+Counting the whole store after every load made adding one article cost a scan of
+every quad. So a load that adds a few articles counts only the graphs it touched:
+
+* **Additive figures** -- triples per named graph, total triples, triples per
+  property -- are kept exactly: each graph's triple and per-property counts are
+  remembered in ``<store>/statistics.sqlite``; recounting a graph swaps its old
+  counts for its new ones in the totals (so recounting twice, after a killed load,
+  changes nothing).
+* **Figures that do not add up over graphs** -- distinct subjects and objects,
+  entities per class (a source is typed again in every graph citing it) and the
+  number of classes -- need a pass over the whole store. They are recounted when a
+  load grows the store by a quarter or more (the pass is then paid for by the load)
+  and otherwise marked stale and recounted on the next service-description read
+  (``ensure_current``). Until then they are the last full count's.
+
+In-memory and remote stores have no folder for the counts file: they are recounted
+whole after every load, as they are small (tests) or count on the server.
 """
 
 from __future__ import annotations
 
 import hashlib
+import json
+import sqlite3
+import threading
+from collections import Counter
+from contextlib import closing, contextmanager
 from datetime import datetime, timezone
+from typing import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
+from . import iris
 from .namespaces import DCTERMS, ID, RDF, SD, VOID, XSD
 from .store import ClaimStore
 
 GRAPH_STATISTICS = NamedNode(ID + "graph/statistics")
 DATASET = NamedNode(ID + "dataset")
 DEFAULT_GRAPH = NamedNode(ID + "dataset/default")
+COUNTS_FILE = "statistics.sqlite"
+# Graphs that every article load may change besides the versions it writes.
+_SHARED_GRAPHS = (iris.GRAPH_PROVENANCE, iris.GRAPH_SOURCES, NamedNode(ID + "graph/findings/sources"),
+                  NamedNode(ID + "graph/examples"))
+# A load adding at least this share of the store's named graphs recounts the whole-store figures.
+_EAGER_SHARE = 0.25
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
+CREATE TABLE IF NOT EXISTS graphs (graph TEXT PRIMARY KEY, triples INTEGER NOT NULL,
+                                   properties TEXT NOT NULL);  -- JSON {property: triples}
+CREATE TABLE IF NOT EXISTS properties (property TEXT PRIMARY KEY, triples INTEGER NOT NULL);
+"""
 
 
 def _node(kind: str, iri: str) -> NamedNode:
@@ -42,58 +80,243 @@ def _integer(value: int) -> Literal:
     return Literal(str(value), datatype=XSD.integer)
 
 
-def compute(store: ClaimStore) -> list[Quad]:
-    """The statistics graph's content, counted now."""
-    graphs = store.select("statistics-graphs")
-    classes = store.select("statistics-classes")
-    properties = store.select("statistics-properties")
-    entities = store.select("statistics-entities")[0]
-    total = sum(row["triples"] for row in graphs)
-
-    triples = []
-
-    def add(s, p, o):
-        triples.append((s, p, o))
-
-    add(DATASET, RDF.type, VOID.Dataset)
-    add(DATASET, RDF.type, SD.Dataset)
-    add(DATASET, DCTERMS.modified, Literal(datetime.now(timezone.utc).isoformat(timespec="seconds"),
-                                           datatype=XSD.dateTime))
+# -- the statistics graph's statements -----------------------------------------------
+def _dataset_triples(total: int, properties: dict[str, int], classes: dict[str, int],
+                     subjects: int, objects: int) -> list[tuple]:
+    """Everything about the dataset but its named graphs."""
+    triples = [(DATASET, RDF.type, VOID.Dataset), (DATASET, RDF.type, SD.Dataset),
+               (DATASET, DCTERMS.modified, Literal(datetime.now(timezone.utc).isoformat(timespec="seconds"),
+                                                   datatype=XSD.dateTime))]
     for node in (DATASET, DEFAULT_GRAPH):
-        add(node, VOID.triples, _integer(total))
-        add(node, VOID.classes, _integer(len(classes)))
-        add(node, VOID.properties, _integer(len(properties)))
-        add(node, VOID.distinctSubjects, _integer(entities["subjects"] or 0))
-        add(node, VOID.distinctObjects, _integer(entities["objects"] or 0))
-    add(DATASET, SD.defaultGraph, DEFAULT_GRAPH)
-    add(DEFAULT_GRAPH, RDF.type, SD.Graph)
-    add(DEFAULT_GRAPH, RDF.type, VOID.Dataset)
-    for row in classes:
-        partition = _node("class", row["class"])
-        add(DATASET, VOID.classPartition, partition)
-        add(partition, VOID["class"], NamedNode(row["class"]))
-        add(partition, VOID.entities, _integer(row["entities"]))
-    for row in properties:
-        partition = _node("property", row["property"])
-        add(DATASET, VOID.propertyPartition, partition)
-        add(partition, VOID.property, NamedNode(row["property"]))
-        add(partition, VOID.triples, _integer(row["triples"]))
-    for row in graphs:
-        named = _node("graph", row["graph"])
-        content = NamedNode(named.value + "/content")
-        add(DATASET, SD.namedGraph, named)
-        add(named, RDF.type, SD.NamedGraph)
-        add(named, SD.name, NamedNode(row["graph"]))
-        add(named, SD.graph, content)
-        add(content, RDF.type, SD.Graph)
-        add(content, RDF.type, VOID.Dataset)
-        add(content, VOID.triples, _integer(row["triples"]))
+        triples += [(node, VOID.triples, _integer(total)), (node, VOID.classes, _integer(len(classes))),
+                    (node, VOID.properties, _integer(len(properties))),
+                    (node, VOID.distinctSubjects, _integer(subjects)),
+                    (node, VOID.distinctObjects, _integer(objects))]
+    triples += [(DATASET, SD.defaultGraph, DEFAULT_GRAPH), (DEFAULT_GRAPH, RDF.type, SD.Graph),
+                (DEFAULT_GRAPH, RDF.type, VOID.Dataset)]
+    for name, entities in sorted(classes.items()):
+        partition = _node("class", name)
+        triples += [(DATASET, VOID.classPartition, partition), (partition, VOID["class"], NamedNode(name)),
+                    (partition, VOID.entities, _integer(entities))]
+    for name, count in sorted(properties.items()):
+        partition = _node("property", name)
+        triples += [(DATASET, VOID.propertyPartition, partition), (partition, VOID.property, NamedNode(name)),
+                    (partition, VOID.triples, _integer(count))]
+    return triples
+
+
+def _graph_triples(graph: str, count: int) -> list[tuple]:
+    named = _node("graph", graph)
+    content = NamedNode(named.value + "/content")
+    return [(DATASET, SD.namedGraph, named), (named, RDF.type, SD.NamedGraph),
+            (named, SD.name, NamedNode(graph)), (named, SD.graph, content),
+            (content, RDF.type, SD.Graph), (content, RDF.type, VOID.Dataset),
+            (content, VOID.triples, _integer(count))]
+
+
+def _quads(triples: Iterable[tuple]) -> list[Quad]:
     return [Quad(s, p, o, GRAPH_STATISTICS) for s, p, o in triples]
 
 
-def refresh(store: ClaimStore, versions=None) -> None:
-    """Recount everything: counts are whole-store figures, so ``versions`` does not narrow them."""
-    store.replace_graph(GRAPH_STATISTICS, compute(store))
+# -- whole-store counts ------------------------------------------------------------------
+def _whole_store_entities(store: ClaimStore) -> tuple[dict[str, int], int, int]:
+    classes = {row["class"]: row["entities"] for row in store.select("statistics-classes")}
+    entities = store.select("statistics-entities")[0]
+    return classes, entities["subjects"] or 0, entities["objects"] or 0
+
+
+def _graph_property_counts(store: ClaimStore) -> dict[str, Counter]:
+    """Triples per property of every named graph, in one pass over the store."""
+    counts: dict[str, Counter] = {}
+    for row in store.select("statistics-graph-properties"):
+        counts.setdefault(row["graph"], Counter())[row["property"]] = row["triples"]
+    return counts
+
+
+def compute(store: ClaimStore, per_graph: dict[str, Counter] | None = None) -> list[Quad]:
+    """The statistics graph's content, all counted now."""
+    per_graph = _graph_property_counts(store) if per_graph is None else per_graph
+    properties: Counter = Counter()
+    for counts in per_graph.values():
+        properties.update(counts)
+    classes, subjects, objects = _whole_store_entities(store)
+    triples = _dataset_triples(sum(properties.values()), properties, classes, subjects, objects)
+    for graph in sorted(per_graph):
+        triples += _graph_triples(graph, sum(per_graph[graph].values()))
+    return _quads(triples)
+
+
+# -- the counts file -----------------------------------------------------------------
+@contextmanager
+def _counts(store: ClaimStore) -> Iterator[sqlite3.Connection | None]:
+    """The per-graph counts of an on-disk store (None for in-memory and remote stores)."""
+    path = getattr(store, "path", None)
+    if path is None or not isinstance(store, ClaimStore) or store.read_only:
+        yield None
+        return
+    with closing(sqlite3.connect(path / COUNTS_FILE, timeout=30)) as conn:
+        conn.executescript(_SCHEMA)
+        yield conn
+
+
+def _meta(conn: sqlite3.Connection, key: str) -> str | None:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
+    return row[0] if row else None
+
+
+def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+
+
+def _count_graph(store: ClaimStore, graph: NamedNode) -> Counter:
+    """Triples per property in one graph (a prefix scan of the graph index)."""
+    return Counter(q.predicate.value for q in store.store.quads_for_pattern(None, None, None, graph))
+
+
+def _fill_counts(conn: sqlite3.Connection, per_graph: dict[str, Counter]) -> None:
+    """Every graph's counts, from scratch (with a full recount)."""
+    conn.execute("DELETE FROM graphs")
+    conn.execute("DELETE FROM properties")
+    totals: Counter = Counter()
+    for graph, counts in per_graph.items():
+        totals.update(counts)
+    conn.executemany("INSERT INTO graphs(graph, triples, properties) VALUES (?, ?, ?)",
+                     [(graph, sum(counts.values()), json.dumps(counts)) for graph, counts in per_graph.items()])
+    conn.executemany("INSERT INTO properties(property, triples) VALUES (?, ?)", totals.items())
+    _set_meta(conn, "built", "1")
+    _set_meta(conn, "stale", "0")
+
+
+def _recount_graphs(store: ClaimStore, conn: sqlite3.Connection,
+                    graphs: Iterable[NamedNode]) -> dict[str, int]:
+    """Swap each graph's remembered counts for new ones; returns the new triple counts
+    (0 for a graph that is gone)."""
+    delta: Counter = Counter()
+    changed: dict[str, int] = {}
+    for graph in dict.fromkeys(graphs):
+        old = conn.execute("SELECT properties FROM graphs WHERE graph = ?", (graph.value,)).fetchone()
+        if old is not None:
+            delta.subtract(json.loads(old[0]))
+        counts = _count_graph(store, graph)
+        delta.update(counts)
+        changed[graph.value] = total = sum(counts.values())
+        if total:
+            conn.execute("INSERT OR REPLACE INTO graphs(graph, triples, properties) VALUES (?, ?, ?)",
+                         (graph.value, total, json.dumps(counts)))
+        else:
+            conn.execute("DELETE FROM graphs WHERE graph = ?", (graph.value,))
+    for prop, change in delta.items():
+        if change:
+            conn.execute("INSERT INTO properties(property, triples) VALUES (?, ?) ON CONFLICT(property) "
+                         "DO UPDATE SET triples = triples + excluded.triples", (prop, change))
+    conn.execute("DELETE FROM properties WHERE triples <= 0")
+    return changed
+
+
+# -- refreshing ----------------------------------------------------------------------
+def refresh(store: ClaimStore, versions: list[NamedNode] | None = None) -> None:
+    """Recount after a load: the graphs of ``versions`` (None: everything)."""
+    with _counts(store) as conn:
+        if conn is None or versions is None or _meta(conn, "built") != "1" or not is_computed(store):
+            per_graph = _graph_property_counts(store)
+            store.replace_graph(GRAPH_STATISTICS, compute(store, per_graph))
+            if conn is not None:
+                with conn:
+                    _fill_counts(conn, per_graph)
+            return
+        _refresh_graphs(store, conn, versions)
+
+
+def _touched_graphs(store: ClaimStore, conn: sqlite3.Connection,
+                    versions: list[NamedNode]) -> list[NamedNode]:
+    from .findings import findings_graph  # late: findings imports much of the package
+
+    touched = [*versions, *(findings_graph(v) for v in versions), *_SHARED_GRAPHS]
+    # Graphs written outside loads (reviews, user vocabulary) are counted once they appear,
+    # and graphs that are gone are dropped.
+    known = {row[0] for row in conn.execute("SELECT graph FROM graphs")}
+    present = {g.value for g in store.store.named_graphs()} - {GRAPH_STATISTICS.value}
+    touched += [NamedNode(g) for g in sorted(present - known)]
+    touched += [NamedNode(g) for g in sorted(known - present)]
+    return touched
+
+
+def _refresh_graphs(store: ClaimStore, conn: sqlite3.Connection, versions: list[NamedNode]) -> None:
+    with conn:
+        changed = _recount_graphs(store, conn, _touched_graphs(store, conn, versions))
+        graph_count = conn.execute("SELECT COUNT(*) FROM graphs").fetchone()[0]
+        eager = len(versions) >= _EAGER_SHARE * max(graph_count - 2 * len(versions), 1)
+        _set_meta(conn, "stale", "0" if eager else "1")
+    # Named-graph nodes: rewrite those of the recounted graphs only.
+    old: list[Quad] = []
+    new: list[tuple] = []
+    for graph, count in changed.items():
+        old += _graph_quads(store, graph)
+        if count:
+            new += _graph_triples(graph, count)
+    _write_dataset(store, conn, old, new, recount_entities=eager)
+
+
+def _graph_quads(store: ClaimStore, graph: str) -> list[Quad]:
+    named = _node("graph", graph)
+    content = NamedNode(named.value + "/content")
+    quads = [q for node in (named, content)
+             for q in store.store.quads_for_pattern(node, None, None, GRAPH_STATISTICS)]
+    return quads + list(store.store.quads_for_pattern(DATASET, SD.namedGraph, named, GRAPH_STATISTICS))
+
+
+def _stored_entities(store: ClaimStore) -> tuple[dict[str, int], int, int]:
+    """The whole-store figures of the last full count, read back from the graph."""
+    classes = {}
+    for link in store.store.quads_for_pattern(DATASET, VOID.classPartition, None, GRAPH_STATISTICS):
+        partition = link.object
+        name = next(store.store.quads_for_pattern(partition, VOID["class"], None, GRAPH_STATISTICS)).object
+        entities = next(store.store.quads_for_pattern(partition, VOID.entities, None, GRAPH_STATISTICS)).object
+        classes[name.value] = int(entities.value)
+
+    def figure(predicate: NamedNode) -> int:
+        found = list(store.store.quads_for_pattern(DATASET, predicate, None, GRAPH_STATISTICS))
+        return int(found[0].object.value) if found else 0
+
+    return classes, figure(VOID.distinctSubjects), figure(VOID.distinctObjects)
+
+
+def _dataset_quads(store: ClaimStore) -> list[Quad]:
+    """The dataset-level statements (not the named-graph nodes) now in the graph."""
+    quads = [q for q in store.store.quads_for_pattern(DATASET, None, None, GRAPH_STATISTICS)
+             if q.predicate != SD.namedGraph]
+    quads += store.store.quads_for_pattern(DEFAULT_GRAPH, None, None, GRAPH_STATISTICS)
+    for link in quads[:]:
+        if link.predicate in (VOID.classPartition, VOID.propertyPartition):
+            quads += store.store.quads_for_pattern(link.object, None, None, GRAPH_STATISTICS)
+    return quads
+
+
+def _write_dataset(store: ClaimStore, conn: sqlite3.Connection, old: list[Quad], new: list[tuple], *,
+                   recount_entities: bool) -> None:
+    """Swap the dataset-level statements (and the given graph nodes) for recounted ones."""
+    properties = dict(conn.execute("SELECT property, triples FROM properties"))
+    total = conn.execute("SELECT COALESCE(SUM(triples), 0) FROM graphs").fetchone()[0]
+    entities = _whole_store_entities(store) if recount_entities else _stored_entities(store)
+    old = old + _dataset_quads(store)
+    # Two steps, not one transaction: derived data, and a killed load's pending note
+    # makes the next load recount the same graphs.
+    for quad in old:
+        store.store.remove(quad)
+    store.write(_quads(_dataset_triples(total, properties, *entities) + new))
+
+
+_recounting = threading.Lock()  # one recount at a time when requests race for it
+
+
+def ensure_current(store: ClaimStore) -> None:
+    """Recount the whole-store figures if a load left them stale (before they are read)."""
+    with _recounting, _counts(store) as conn:
+        if conn is None or _meta(conn, "stale") != "1":
+            return
+        _write_dataset(store, conn, [], [], recount_entities=True)
+        with conn:
+            _set_meta(conn, "stale", "0")
 
 
 def is_computed(store: ClaimStore) -> bool:

@@ -19,7 +19,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from claimgraph.graph import examples as example_queries
-from claimgraph.graph import queries
+from claimgraph.graph import queries, statistics
 from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
 from claimgraph.graph.statistics import DATASET
 
@@ -266,7 +266,9 @@ def service_description() -> Response:
     if current_app.config["UPDATES_ENABLED"]:
         triples.append(Triple(service, SD.supportedLanguage, SD.SPARQL11Update))
     triples += [Triple(service, SD.resultFormat, NamedNode(f.w3c_iri)) for f in negotiation.FORMATS]
-    # Counts were made at load time (graph/statistics.py); here they are only read.
+    # Counts were made at load time (graph/statistics.py); here they are only read, but
+    # the whole-store figures a small load left stale are recounted first.
+    statistics.ensure_current(get_store())
     triples += list(get_store().query(queries.get("service-description")))
     statements = triples
     if fmt.quads:
