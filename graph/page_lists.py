@@ -253,15 +253,11 @@ def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
             "LEFT JOIN facets k ON k.doc = d.id AND k.facet = 'kind' "
             "LEFT JOIN facets r ON r.doc = d.id AND r.facet = 'resolution' "
             "WHERE d.type = 'source' GROUP BY k.value ORDER BY sources DESC, kind").fetchall()
-        named = {facet: conn.execute(
-            "SELECT value AS concept, label, COUNT(DISTINCT doc) AS claims FROM facets "
-            "WHERE facet = ? AND doc IN (SELECT id FROM docs WHERE type = 'claim') "
-            "GROUP BY value ORDER BY claims DESC, label LIMIT ?", (facet, top)).fetchall()
-            for facet in CONCEPT_FACETS}
-        distinct = {facet: conn.execute(
-            "SELECT COUNT(DISTINCT value) FROM facets WHERE facet = ? "
-            "AND doc IN (SELECT id FROM docs WHERE type = 'claim')", (facet,)).fetchone()[0]
-            for facet in CONCEPT_FACETS}
+        named = {kind: conn.execute(
+            "SELECT concept, label, claims FROM concept_counts WHERE kind = ? "
+            "ORDER BY claims DESC, label LIMIT ?", (kind, top)).fetchall() for kind in CONCEPT_FACETS}
+        distinct = {kind: conn.execute("SELECT COUNT(*) FROM concept_counts WHERE kind = ?",
+                                       (kind,)).fetchone()[0] for kind in CONCEPT_FACETS}
     return {
         "counts": {"articles": versions["articles"], "versions": versions["versions"],
                    "claims": versions["claims"], "uncited_claims": versions["uncited"],

@@ -45,7 +45,7 @@ from .namespaces import CG
 from .store import ClaimStore
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -82,6 +82,11 @@ CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet);
 -- Every article version, current or not, with the claim counts its load recorded.
 CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,
     uncited INTEGER, current INTEGER NOT NULL);
+-- How many current claims name each condition or drug, kept up as claims come and
+-- go: the home page's most-named lists without a scan of every claim's facets.
+CREATE TABLE IF NOT EXISTS concept_counts (concept TEXT PRIMARY KEY, kind TEXT NOT NULL,
+    label TEXT NOT NULL, claims INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS concept_counts_kind ON concept_counts(kind, claims);
 -- Every facet of every document; source kinds and organisations reach claims
 -- through what they cite.
 CREATE VIEW IF NOT EXISTS all_facets AS
@@ -94,7 +99,9 @@ CREATE VIEW IF NOT EXISTS all_facets AS
 
 # Everything _SCHEMA creates, dropped when an index of an older schema is opened.
 _SCHEMA_OBJECTS = (("VIEW", "all_facets"), ("TABLE", "docs"), ("TABLE", "docs_fts"),
-                   ("TABLE", "facets"), ("TABLE", "cites"), ("TABLE", "versions"))
+                   ("TABLE", "facets"), ("TABLE", "cites"), ("TABLE", "versions"),
+                   ("TABLE", "concept_counts"))
+_COUNTED_FACETS = ("condition", "drug")  # claim facets concept_counts counts
 
 _memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKeyDictionary()
 
@@ -201,7 +208,7 @@ def generation(store: ClaimStore) -> int:
 
 
 def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
-    for table in ("docs", "docs_fts", "facets", "cites", "versions"):
+    for table in ("docs", "docs_fts", "facets", "cites", "versions", "concept_counts"):
         conn.execute(f"DELETE FROM {table}")  # table names are constants above
     labels = _concept_labels(store)
     _write(conn, _concept_docs(store))
@@ -266,9 +273,15 @@ def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
     ids = [r[0] for r in conn.execute(f"SELECT id FROM docs WHERE {where}", params)]
     for chunk in _chunks(ids, 500):
         marks = ",".join("?" * len(chunk))
+        named = conn.execute(
+            f"SELECT f.value, COUNT(*) FROM facets f JOIN docs d ON d.id = f.doc AND d.type = 'claim' "
+            f"WHERE f.doc IN ({marks}) AND f.facet IN {_COUNTED_FACETS} GROUP BY f.value", chunk).fetchall()
+        conn.executemany("UPDATE concept_counts SET claims = claims - ? WHERE concept = ?",
+                         [(n, value) for value, n in named])
         for table, column in (("docs_fts", "rowid"), ("facets", "doc"), ("cites", "doc"),
                               ("docs", "id")):
             conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
+    conn.execute("DELETE FROM concept_counts WHERE claims <= 0")
 
 
 def _chunks(items: list, size: int) -> Iterator[list]:
@@ -289,6 +302,11 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
         conn.execute("INSERT INTO docs_fts(rowid, title, body) VALUES (?, ?, ?)",
                      (doc_id, doc.title, doc.body))
         facets = [("type", doc.type, doc.type)] + doc.facets
+        if doc.type == "claim":
+            conn.executemany(
+                "INSERT INTO concept_counts(concept, kind, label, claims) VALUES (?, ?, ?, 1) "
+                "ON CONFLICT(concept) DO UPDATE SET claims = claims + 1, label = excluded.label",
+                [(v, f, lab) for f, v, lab in dict.fromkeys(doc.facets) if f in _COUNTED_FACETS])
         conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, ?, ?, ?)",
                          [(doc_id, f, v, lab) for f, v, lab in dict.fromkeys(facets)])
         conn.executemany("INSERT INTO cites(doc, source, labels) VALUES (?, ?, ?)",

@@ -161,3 +161,13 @@ def test_reindex_command_reports_and_mends_drift(tmp_path):
     assert fixed.returncode == 0, fixed.stdout + fixed.stderr
     assert '"missing": 6' in fixed.stdout
     assert search.in_step(search.drift(ClaimStore(path)))
+
+
+def test_an_index_of_an_older_schema_is_dropped_and_rebuilt(seed_store):
+    with sqlite3.connect(search.index_path(seed_store)) as conn:
+        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+        conn.execute("DROP TABLE versions")  # an older index lacks the newer tables and columns
+    assert search.search(seed_store, "rituximab").total == 3
+    with sqlite3.connect(search.index_path(seed_store)) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == search.SCHEMA_VERSION
+        assert conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == 1
