@@ -36,6 +36,7 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.
     bar = tqdm(files, unit="file", disable=None if progress and len(files) > 5 else True, file=sys.stderr)
     with derived.deferred(store):  # one refresh of derived data for the whole batch
+        derived.begin_batch(store)
         writer = ArticleWriter(store)
         for path in bar:
             bar.set_postfix_str(path.name[:40], refresh=False)

@@ -54,6 +54,8 @@ def deferred(store: ClaimStore) -> Iterator[None]:
         pending = _pending.pop(id(store))
         if pending.asked:
             refresh_all(store, pending.versions)
+        else:  # nothing changed: a note taken at the start (see begin_batch) is done with
+            _clear_pending_file(store)
 
 
 def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
@@ -95,6 +97,15 @@ def note_pending(store: ClaimStore, versions: list[NamedNode] | None) -> None:
         handle.write("".join(f"{entry}\n" for entry in entries))
         handle.flush()
         os.fsync(handle.fileno())
+
+
+def begin_batch(store: ClaimStore) -> None:
+    """At the start of a batch load (inside ``deferred``): take up a killed load's notes,
+    then note that derived data must be brought in step even if this load is killed
+    before it writes anything -- a new store's derived data (the search index of the
+    vocabulary's concepts) is made by the first refresh."""
+    finish_interrupted_load(store)
+    note_pending(store, [])
 
 
 def _clear_pending_file(store: ClaimStore) -> None:

@@ -60,7 +60,7 @@ def test_articles_are_written_in_groups_and_all_arrive(store, tmp_path, monkeypa
     paths = write_articles(tmp_path / "articles", 7, seed=5)
     outcomes = load_files(store, paths)
     assert [a.status for o in outcomes for a in o.articles] == ["added"] * 7
-    assert groups == [3, 3, 1]
+    assert groups == [0, 3, 3, 1]  # the batch's opening note, then one per group
     rows = store.select("SELECT (COUNT(*) AS ?n) WHERE { ?v a <https://w3id.org/claimgraph/ns#Article> }")
     assert rows[0]["n"] == 7
 
