@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from pyoxigraph import NamedNode
 
-from . import evidence
+from . import evidence, iris, queries
 from .namespaces import CG, DCTERMS, RDF, RDFS, SKOS
 from .store import ClaimStore
 
@@ -115,36 +115,97 @@ def resource_page(store: ClaimStore, iri: str) -> dict:
 
 # -- sources as cited -------------------------------------------------------------
 
+# The source card's properties, by predicate. A source cited by several articles
+# is described in each citing version's graph (and in the sources graph once a
+# record of it is loaded), and the descriptions may differ; each property is
+# chosen deterministically: the sources graph's value first, then the citing
+# version's own, and only when neither has one, the smallest of any other graph
+# (values compared as text; a publisher as "IRI<tab>name").
+_CARD_PROPERTIES = {RDF.type.value: "kind", DCTERMS.title.value: "title", DCTERMS.publisher.value: "org",
+                    CG.evidenceLevel.value: "level", CG.resolution.value: "resolution",
+                    CG.kindBasis.value: "kind_basis"}
+
+
 def citations(store: ClaimStore, **binding) -> list[dict]:
-    """Markers (of a ``version`` or a ``claim``) with their source cards, links grouped."""
+    """Markers (of a ``version`` or a ``claim``) with their source cards, links grouped.
+
+    Several small queries rather than one: pyoxigraph plans a query before the
+    bound ?version is substituted, and the single query read every citing
+    article's copy of every cited source (its cost grew with the store). Here
+    the sources are listed first and looked up by IRI in two graphs."""
+    if "claim" in binding and "version" not in binding:
+        found = store.select("page-citations-version", claim=NamedNode(binding["claim"]))
+        if not found:
+            return []
+        binding = {**binding, "version": found[0]["version"]}
+    rows = store.select("page-citations-markers", **{k: NamedNode(v) for k, v in binding.items()})
+    rows.sort(key=lambda row: (row["claim"], row["marker"]))
+    cards = {}
+    for version, sources in _sources_by_version(rows).items():
+        cards.update({(version, source): card for source, card in _source_cards(store, version, sources).items()})
     markers: "OrderedDict[str, dict]" = OrderedDict()
-    for row in store.select("page-citations", **{k: NamedNode(v) for k, v in binding.items()}):
-        marker = markers.get(row["marker"])
-        if marker is None:
-            source = None
-            if row["source"]:
-                source = {
-                    "iri": row["source"], "title": row["title"], "kind": row["kind"],
-                    "kind_name": KIND_NAMES.get(row["kind"] or "", "source of unknown kind"),
-                    "support": _KIND_SUPPORT.get(row["kind"] or "", "study"),
-                    "organisation": row["org"], "organisation_name": row["org_name"],
-                    "level": level_info(row["level"]),
-                    "resolved": row["resolution"] == CG.Resolved.value,
-                    "kind_basis": row["kind_basis"], "reference_text": row["ref_text"], "links": [],
-                }
-            marker = markers[row["marker"]] = {
-                "iri": row["marker"], "claim": row["claim"], "label": row["label"],
-                "start": row["start"], "end": row["end"], "anchor": anchor_of(row["marker"]),
-                "source": source,
-            }
-        if row["link"] and marker["source"] is not None:
-            links = marker["source"]["links"]
-            if not any(link["url"] == row["link"] for link in links):
-                links.append({"url": row["link"], "label": link_label(row["link"])})
-    for marker in markers.values():
-        if marker["source"]:
-            marker["source"]["links"].sort(key=lambda link: link["label"])
+    for row in rows:
+        if row["marker"] in markers:
+            continue
+        source = None
+        if row["source"]:
+            source = _source_entry(row["source"], cards[(row["version"], row["source"])], row["ref_text"])
+        markers[row["marker"]] = {
+            "iri": row["marker"], "claim": row["claim"], "label": row["label"],
+            "start": row["start"], "end": row["end"], "anchor": anchor_of(row["marker"]),
+            "source": source,
+        }
     return list(markers.values())
+
+
+def _sources_by_version(rows: list[dict]) -> dict[str, set[str]]:
+    by_version: dict[str, set[str]] = {}
+    for row in rows:
+        if row["source"]:
+            by_version.setdefault(row["version"], set()).add(row["source"])
+    return by_version
+
+
+def _source_cards(store: ClaimStore, version: str, sources: set[str]) -> dict[str, dict]:
+    """Source IRI -> {property: text or None, "links": [url, ...]} as cited by ``version``."""
+    best: dict[tuple[str, str], tuple[int, str]] = {}
+    query = queries.with_iri_values("page-citations-sources", g=[iris.GRAPH_SOURCES, version], source=sources)
+    for row in store.select(query):
+        if row["text"] is None:  # STR of a blank node: no text to show or rank
+            continue
+        rank = 0 if row["g"] == iris.GRAPH_SOURCES.value else 1
+        key = (row["source"], _CARD_PROPERTIES[row["p"]])
+        best[key] = min(best.get(key, (rank, row["text"])), (rank, row["text"]))
+    missing = {(source, p) for source in sources for p in _CARD_PROPERTIES.values()} - set(best)
+    if missing:
+        predicates = [p for p, name in _CARD_PROPERTIES.items() if any(m[1] == name for m in missing)]
+        query = queries.with_iri_values("page-citations-elsewhere", source={m[0] for m in missing},
+                                        p=predicates)
+        for row in store.select(query, version=NamedNode(version)):
+            key = (row["source"], _CARD_PROPERTIES[row["p"]])
+            if key in missing:
+                best[key] = (2, row["smallest"])
+    cards = {source: {name: None for name in _CARD_PROPERTIES.values()} | {"links": []} for source in sources}
+    for (source, name), (_, text) in best.items():
+        cards[source][name] = text
+    for row in store.select(queries.with_iri_values("page-citations-links", source=sources)):
+        cards[row["source"]]["links"].append(row["link"])
+    return cards
+
+
+def _source_entry(iri: str, card: dict, reference_text: str | None) -> dict:
+    org, _, org_name = (card["org"] or "").partition("\t")
+    links = [{"url": url, "label": link_label(url)} for url in sorted(card["links"])]
+    return {
+        "iri": iri, "title": card["title"], "kind": card["kind"],
+        "kind_name": KIND_NAMES.get(card["kind"] or "", "source of unknown kind"),
+        "support": _KIND_SUPPORT.get(card["kind"] or "", "study"),
+        "organisation": org or None, "organisation_name": org_name or None,
+        "level": level_info(card["level"]),
+        "resolved": card["resolution"] == CG.Resolved.value,
+        "kind_basis": card["kind_basis"], "reference_text": reference_text,
+        "links": sorted(links, key=lambda link: link["label"]),
+    }
 
 
 def anchor_of(iri: str) -> str:

@@ -8,9 +8,8 @@ import re
 from html import unescape
 
 import pytest
-from pyoxigraph import NamedNode
 
-from claimgraph.graph import reviews
+from claimgraph.graph import pages, reviews
 from claimgraph.graph.exports import FORMATS
 
 ID = "https://w3id.org/claimgraph/id/"
@@ -99,7 +98,7 @@ def test_claim_page_shows_its_findings_and_review_trail_to_anyone(client, seed_s
     claim = seed_version + "/claim-18"
     reviews.record_verdict(seed_store, claim, "needs-source", "Grace Hopper", "3-5 are unresolved <b>",
                            at="2025-03-01T10:00:00Z")
-    source = seed_store.select("page-citations", claim=NamedNode(claim))[0]["source"]
+    source = pages.citations(seed_store, claim=claim)[0]["source"]["iri"]
     reviews.record_verdict(seed_store, claim, "partly-supported", "Ada Lovelace", "", [source],
                            at="2025-03-02T10:00:00Z")
     data = client.get(local(claim) + ".json").get_json()

@@ -16,7 +16,7 @@ import io
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import pages_article, pages_index, picture, search, source_export
+from claimgraph.graph import pages, pages_article, pages_index, picture, search, source_export
 from claimgraph.graph.exports import write_export
 from claimgraph.graph.store import ClaimStore
 
@@ -100,26 +100,46 @@ def test_the_shared_source_is_described_differently_by_every_article(shared_stor
     assert len(titles) == ARTICLES and len(bases) >= 3
 
 
-def test_page_citations_gives_one_row_per_marker_and_link(shared_store):
+def _cited(markers: list[dict]) -> list[dict]:
+    """The source cards of the markers that cite the shared source."""
+    return [marker["source"] for marker in markers if marker["source"] and marker["source"]["iri"] == SOURCE]
+
+
+def test_citations_give_one_card_per_marker_with_one_value_per_property(shared_store, row_counts):
     version = _first_version(shared_store)
     claim = f"{version}/claim-1"
-    rows = shared_store.select("page-citations", claim=NamedNode(claim))
-    markers = {row["marker"] for row in rows}
-    links = {(row["marker"], row["link"]) for row in rows}
-    assert len(markers) == 2 and len(rows) == len(links) <= 2 * 2
-    shared = [row for row in rows if row["source"] == SOURCE]
-    # one choice per column, the same on every row of the marker
-    assert len({(r["title"], r["kind"], r["kind_basis"], r["level"], r["org"]) for r in shared}) == 1
-    assert shared[0]["title"] is not None and shared[0]["resolution"] is not None
+    markers = pages.citations(shared_store, claim=claim)
+    assert len(markers) == 2 and len({marker["iri"] for marker in markers}) == 2
+    [card] = _cited(markers)
+    assert card["title"] is not None and card["kind"] is not None and card["kind_basis"] is not None
+    assert card["organisation"] and card["organisation_name"]
+    assert card["links"] and len({link["url"] for link in card["links"]}) == len(card["links"])
+    assert pages.citations(shared_store, claim=claim, version=version) == markers
+    _assert_bounded(row_counts)
 
 
 def test_the_citing_article_s_own_description_comes_first(shared_store):
     for version in sorted(row["version"] for row in shared_store.select("page-home-articles")):
-        rows = shared_store.select("page-citations", version=NamedNode(version))
         own = shared_store.select(
             "SELECT ?v ?s ?t WHERE { GRAPH ?v { ?s <http://purl.org/dc/terms/title> ?t } }",
             v=NamedNode(version), s=NamedNode(SOURCE))
-        assert {row["title"] for row in rows if row["source"] == SOURCE} == {own[0]["t"]}
+        assert {card["title"] for card in _cited(pages.citations(shared_store, version=version))} == {own[0]["t"]}
+
+
+def test_without_a_record_or_an_own_value_the_smallest_other_one_is_shown(shared_store):
+    """On a copy of the store where one version does not state the shared source's title."""
+    version = _first_version(shared_store)
+    others = shared_store.select(
+        "SELECT ?s ?v ?t WHERE { GRAPH ?g { ?s <http://purl.org/dc/terms/title> ?t } FILTER(?g != ?v) }",
+        s=NamedNode(SOURCE), v=NamedNode(version))
+    copy = ClaimStore(None)
+    copy.store.extend(shared_store.store.quads_for_pattern(None, None, None, None))
+    own_title = copy.store.quads_for_pattern(NamedNode(SOURCE), NamedNode("http://purl.org/dc/terms/title"),
+                                             None, NamedNode(version))
+    for quad in list(own_title):
+        copy.store.remove(quad)
+    assert {card["title"] for card in _cited(pages.citations(copy, version=version))} == {
+        min(row["t"] for row in others)}
 
 
 def test_article_claim_and_source_pages_stay_small(shared_store, row_counts):
@@ -172,10 +192,9 @@ def test_a_record_s_description_wins_over_every_citing_article(shared_store, sha
 
     assert ingest(shared_store, read_file(shared / "data" / "pubmed" / "pubmed1.xml", vocabulary)).ok
     version = _first_version(shared_store)
-    cited = [row for row in shared_store.select("page-citations", version=NamedNode(version))
-             if row["source"] == SOURCE]
-    assert cited and {row["title"] for row in cited} == {RECORD_TITLE}
-    assert {row["kind"] for row in cited} == {"https://w3id.org/claimgraph/ns#Study"}
+    cited = _cited(pages.citations(shared_store, version=version))
+    assert cited and {card["title"] for card in cited} == {RECORD_TITLE}
+    assert {card["kind"] for card in cited} == {"https://w3id.org/claimgraph/ns#Study"}
     exported = [row for row in source_export.stored_sources(shared_store) if row["source"] == SOURCE]
     assert exported[0]["title"] == RECORD_TITLE and exported[0]["pmid"] == "9997"
     found = shared_store.select("search-sources", source=NamedNode(SOURCE))

@@ -2,7 +2,10 @@
 
 Queries take their parameters as SPARQL variables bound at run time
 (pyoxigraph substitutions: a bound variable must be in the SELECT projection)
-(``ClaimStore.select(name, var=value)``), never by string building.
+(``ClaimStore.select(name, var=value)``), never by string building. A query
+that takes a list of IRIs has a ``#VALUES ?name`` line instead, filled by
+``with_iri_values``: every IRI goes through pyoxigraph's ``NamedNode``, which
+rejects what is not an IRI and writes the rest escaped.
 """
 
 from __future__ import annotations
@@ -10,8 +13,12 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 from importlib import resources
+from typing import Iterable
+
+from pyoxigraph import NamedNode
 
 _NAME = re.compile(r"^[a-z][a-z0-9_-]*$")
+_VALUES_LINE = re.compile(r"^([ \t]*)#VALUES \?([A-Za-z_][A-Za-z0-9_]*)[ \t]*$", re.MULTILINE)
 
 
 def is_name(text: str) -> bool:
@@ -36,3 +43,26 @@ def resolve(name_or_sparql: str) -> str:
 
 def names() -> list[str]:
     return sorted(p.name[:-3] for p in resources.files(__name__).iterdir() if p.name.endswith(".rq"))
+
+
+def with_iri_values(name_or_sparql: str, **iris: Iterable[str | NamedNode]) -> str:
+    """The query with each ``#VALUES ?var`` line replaced by ``VALUES ?var { <iri> … }``
+    (sorted, without repeats). ValueError for a value that is not an IRI, and for a
+    placeholder without values or values without a placeholder."""
+    text = resolve(name_or_sparql)
+    terms = {var: " ".join(sorted({str(iri if isinstance(iri, NamedNode) else NamedNode(iri))
+                                   for iri in values}))
+             for var, values in iris.items()}
+    found = set()
+
+    def block(match: re.Match) -> str:
+        indent, var = match.groups()
+        if var not in terms:
+            raise ValueError(f"no IRIs given for #VALUES ?{var}")
+        found.add(var)
+        return f"{indent}VALUES ?{var} {{ {terms[var]} }}"
+
+    text = _VALUES_LINE.sub(block, text)
+    if set(terms) - found:
+        raise ValueError(f"no #VALUES line for {sorted(set(terms) - found)}")
+    return text
