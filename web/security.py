@@ -41,9 +41,25 @@ _SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
 
 def uses_service(sparql: str) -> bool:
     """True if the SPARQL text uses the SERVICE keyword (federated query)."""
-    if "service" not in sparql.casefold():  # nearly every query: skip the regular expressions
+    if not _may_name_service(sparql):  # nearly every query: 2 µs instead of 30-100
         return False
     return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", sparql)))
+
+
+def _may_name_service(sparql: str) -> bool:
+    """False only when no "service" in the text, as written, stands as a word by _SERVICE's
+    look-arounds. Blanking comments, strings and IRIs cannot make one: their first and
+    last characters are none of those the look-arounds exclude. ASCII only (lower() keeps
+    positions there; non-ASCII case folding is the regular expression's business)."""
+    if not sparql.isascii():
+        return True
+    text, start = sparql.lower(), 0
+    while (found := text.find("service", start)) >= 0:
+        before, after = text[found - 1:found] if found else "", text[found + 7:found + 8]
+        if not (before.isalnum() or before in "_:?$" and before) and not (after.isalnum() or after in "_:-" and after):
+            return True
+        start = found + 1
+    return False
 
 
 def register(app: Flask) -> None:
