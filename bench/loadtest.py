@@ -11,8 +11,11 @@
    and audit exports (/export/audit.csv of one article); one more client loads
    batches of new articles through POST /load the whole time; ``--runaway-clients``
    send a cross-product query with timeout=2 now and then, which must come back
-   as a 503 query timeout. The server's resident memory is read from
-   /proc/<pid>/status every second.
+   as a 503 query timeout. The server's resident memory (and its anonymous and
+   file-backed parts) is read from /proc/<pid>/status every second, and its child
+   processes' (the query workers) every ``--memory-interval`` seconds.
+   ``--tracemalloc N`` has the server trace its Python allocations and log, at the
+   start and the end, the places whose memory grew most (cli/serve_cli.py).
 4. Writes WORK_DIR/loadtest.json and prints a Markdown table: requests, errors
    and p50/p95/p99 per kind, memory, and whether every loaded article is there.
 
@@ -29,6 +32,7 @@ import itertools
 import json
 import os
 import random
+import signal
 import subprocess
 import sys
 import threading
@@ -45,6 +49,7 @@ from article_generator import article_text, write_articles  # noqa: E402
 
 HOST = "127.0.0.1"  # the only address this test talks to
 TOKEN_ENV = "CLAIMGRAPH_LOAD_TOKEN"
+TRACEMALLOC_ENV = "CLAIMGRAPH_TRACEMALLOC"  # cli/serve_cli.py: trace Python allocations, log growth on SIGUSR1
 REQUEST_TIMEOUT = 60  # seconds per request; a slower answer counts as an error
 GRACE = 120  # seconds after the deadline before the run is abandoned
 EXAMPLES = ("uncited-claims", "sources-by-citation-count", "dataset-statistics", "claims-by-support")
@@ -81,14 +86,21 @@ class Recorder:
 class LoadTestServer(Server):
     """bench.run's server with this test's settings and the load token in its environment."""
 
-    def __init__(self, store_dir: Path, log: Path, *, threads: int, query_workers: int, token: str):
+    def __init__(self, store_dir: Path, log: Path, *, threads: int, query_workers: int, token: str,
+                 tracemalloc_frames: int = 0):
         self.port = free_port()
         self.url = f"http://{HOST}:{self.port}"
         self.log = open(log, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "claimgraph", "--store", str(store_dir), "serve", "--host", HOST,
              "--port", str(self.port), "--threads", str(threads), "--query-workers", str(query_workers)],
-            stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO, env=os.environ | {TOKEN_ENV: token})
+            stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO,
+            env=os.environ | {TOKEN_ENV: token} | ({TRACEMALLOC_ENV: str(tracemalloc_frames)} if tracemalloc_frames else {}))
+
+    def log_python_memory(self) -> None:
+        """Ask the server (this run's own process) to log where its Python memory grew."""
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGUSR1)
 
 
 # -- what the clients visit --------------------------------------------------------
@@ -195,28 +207,60 @@ def _timed(kind: str, call, recorder: Recorder, *, expect):
 
 
 # -- memory --------------------------------------------------------------------------
-def rss_mb(pid: int) -> float | None:
+def process_memory_mb(pid: int) -> dict | None:
+    """RSS of one process, and its two parts: anonymous (heaps: Python objects, RocksDB's
+    block cache and memtables) and file-backed (mapped files: libraries, mapped data)."""
     try:
         status = Path(f"/proc/{pid}/status").read_text()
     except OSError:
         return None
-    line = next((line for line in status.splitlines() if line.startswith("VmRSS:")), None)
-    return int(line.split()[1]) / 1024 if line else None
+    fields = dict(line.split(":", 1) for line in status.splitlines() if line.startswith(("VmRSS", "RssAnon", "RssFile")))
+    if "VmRSS" not in fields:
+        return None
+    return {name: round(int(fields.get(key, "0 kB").split()[0]) / 1024, 1)
+            for name, key in (("rss", "VmRSS"), ("anon", "RssAnon"), ("file", "RssFile"))}
 
 
-def sample_memory(pid: int, samples: list[tuple[float, float]], stop: threading.Event, started: float) -> None:
+def child_pids(pid: int) -> list[int]:
+    """The server's child processes (query workers, multiprocessing's resource tracker),
+    whichever of its threads started them."""
+    found = set()
+    try:
+        tasks = list(Path(f"/proc/{pid}/task").iterdir())
+    except OSError:
+        return []
+    for task in tasks:
+        try:
+            found.update(int(child) for child in (task / "children").read_text().split())
+        except OSError:
+            continue
+    return sorted(found)
+
+
+def sample_memory(pid: int, samples: list, trajectory: list, stop: threading.Event, started: float,
+                  interval: float) -> None:
+    """The server's RSS every second (``samples``: (s, RSS MB, anonymous MB), for the verdict)
+    and, every ``interval`` seconds, the server and each child (``trajectory``)."""
+    next_row = 0.0
     while not stop.is_set():
-        value = rss_mb(pid)
-        if value is not None:
-            samples.append((round(time.monotonic() - started, 1), round(value, 1)))
+        now = round(time.monotonic() - started, 1)
+        server = process_memory_mb(pid)
+        if server is not None:
+            samples.append((now, server["rss"], server["anon"]))
+            if now >= next_row:
+                children = {child: process_memory_mb(child) for child in child_pids(pid)}
+                children = {child: memory for child, memory in children.items() if memory is not None}
+                trajectory.append({"t": now, "server": server, "children": children,
+                                   "children_rss_mb": round(sum(m["rss"] for m in children.values()), 1)})
+                next_row = now + interval
         stop.wait(1.0)
 
 
 def memory_verdict(samples: list[tuple[float, float]], duration: float, warm_up: float, window: float,
                    band: float) -> dict:
     """Flat when the last window's median is within ``band`` (a fraction) of the first's after warm-up."""
-    first = sorted(v for t, v in samples if warm_up <= t < warm_up + window)
-    last = sorted(v for t, v in samples if duration - window <= t <= duration)
+    first = sorted(v for t, v, *_ in samples if warm_up <= t < warm_up + window)
+    last = sorted(v for t, v, *_ in samples if duration - window <= t <= duration)
     if not first or not last:
         return {"flat": None, "note": "run too short for the memory windows"}
     first_median, last_median = first[len(first) // 2], last[len(last) // 2]
@@ -247,10 +291,11 @@ def run(args) -> dict:
     store = prepare_store(work, args.base_articles)
     token = os.urandom(16).hex()
     server = LoadTestServer(store, work / "serve.log", threads=args.threads, query_workers=args.query_workers,
-                            token=token)
+                            token=token, tracemalloc_frames=args.tracemalloc)
     recorder = Recorder(args.budget)
     stop, memory_stop = threading.Event(), threading.Event()
-    samples: list[tuple[float, float]] = []
+    samples: list[tuple[float, float, float]] = []
+    trajectory: list[dict] = []
     loaded_titles: list[str] = []
     try:
         server.wait()
@@ -258,8 +303,11 @@ def run(args) -> dict:
         assert base.startswith(f"http://{HOST}:"), base
         found, queries = targets(base), example_queries()
         started = time.monotonic()
-        threading.Thread(target=sample_memory, args=(server.process.pid, samples, memory_stop, started),
-                         daemon=True).start()
+        if args.tracemalloc:
+            server.log_python_memory()  # the baseline the later reports compare with
+        threading.Thread(target=sample_memory, daemon=True,
+                         args=(server.process.pid, samples, trajectory, memory_stop, started,
+                               args.memory_interval)).start()
         clients = [threading.Thread(target=reading_client, args=(base, found, queries, recorder, stop, seed),
                                     daemon=True) for seed in range(args.clients)]
         clients += [threading.Thread(target=runaway_client, args=(base, recorder, stop), daemon=True)
@@ -276,6 +324,8 @@ def run(args) -> dict:
             client.join(max(0.0, deadline - time.monotonic()))
         elapsed = time.monotonic() - started
         memory_stop.set()
+        if args.tracemalloc:
+            server.log_python_memory()
         unfinished = sum(client.is_alive() for client in clients)
         titles = {row["t"] for row in _select(base, "SELECT ?t WHERE { ?a a <https://w3id.org/claimgraph/ns#Article> ;"
                                                     " <http://purl.org/dc/terms/title> ?t }")}
@@ -284,10 +334,11 @@ def run(args) -> dict:
         stop.set()
         memory_stop.set()
         server.stop()
-    return report(args, recorder, samples, elapsed, unfinished, loaded_titles, missing)
+    return report(args, recorder, samples, trajectory, elapsed, unfinished, loaded_titles, missing)
 
 
-def report(args, recorder: Recorder, samples, elapsed: float, unfinished: int, loaded_titles, missing) -> dict:
+def report(args, recorder: Recorder, samples, trajectory, elapsed: float, unfinished: int, loaded_titles,
+           missing) -> dict:
     kinds = {}
     for kind, values in sorted(recorder.latencies.items()):
         ordered = sorted(values)
@@ -310,7 +361,9 @@ def report(args, recorder: Recorder, samples, elapsed: float, unfinished: int, l
         "runaway_timed_out": runaway["requests"] - runaway["errors"], "runaway_sent": runaway["requests"],
         "articles_loaded_during_run": len(loaded_titles), "loaded_articles_missing": missing[:10],
         "kinds": kinds, "memory": memory_verdict(samples, elapsed, warm_up, window, args.memory_band),
-        "rss_samples_mb": samples,
+        "memory_anonymous": memory_verdict([(t, anon) for t, _, anon in samples], elapsed, warm_up, window,
+                                           args.memory_band),
+        "rss_samples_mb": samples, "memory_trajectory": trajectory,
     }
     return result
 
@@ -330,6 +383,12 @@ def markdown(result: dict) -> str:
         lines.append(f"Server RSS (MB, min/median/max) {memory['windows_s'][0]} s: {memory['first_window_mb']}, "
                      f"{memory['windows_s'][1]} s: {memory['last_window_mb']}; growth {memory['growth']:+.1%} "
                      f"({'flat' if memory['flat'] else 'NOT flat'}, band {memory['band']:.0%}).")
+    if result["memory_trajectory"]:
+        lines += ["", "| s | server RSS MB | of it anonymous | file-backed | children (workers) RSS MB |",
+                  "|---:|---:|---:|---:|---:|"]
+        lines += [f"| {row['t']:.0f} | {row['server']['rss']:.0f} | {row['server']['anon']:.0f} | "
+                  f"{row['server']['file']:.0f} | {row['children_rss_mb']:.0f} ({len(row['children'])}) |"
+                  for row in result["memory_trajectory"]]
     return "\n".join(lines)
 
 
@@ -345,6 +404,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--query-workers", type=int, default=4, help="server SPARQL worker processes")
     parser.add_argument("--budget", type=int, default=200_000, help="at most this many requests in all")
     parser.add_argument("--memory-band", type=float, default=0.10, help="RSS growth still called flat")
+    parser.add_argument("--memory-interval", type=float, default=10.0,
+                        help="seconds between rows of the per-process memory table")
+    parser.add_argument("--tracemalloc", type=int, default=0, metavar="FRAMES",
+                        help="trace the server's Python allocations (slows it) and log where they grew")
     args = parser.parse_args(argv)
     result = run(args)
     out = Path(args.work) / "loadtest.json"

@@ -46,6 +46,37 @@ class AccessLog:
                             (time.monotonic() - started) * 1000)
 
 
+def watch_python_memory() -> None:
+    """With CLAIMGRAPH_TRACEMALLOC=N (frames per allocation) set, trace the server's
+    Python allocations; on SIGUSR1, log the 15 places whose memory grew most since the
+    first signal (bench/loadtest.py --tracemalloc sends both). Tracing slows every
+    request: for finding a leak, not for serving."""
+    frames = int(os.environ.get("CLAIMGRAPH_TRACEMALLOC") or 0)
+    if frames <= 0:
+        return
+    import signal
+    import tracemalloc
+
+    tracemalloc.start(frames)
+    baseline = []
+
+    def report(_signum, _frame) -> None:
+        snapshot = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, tracemalloc.__file__)])
+        if not baseline:
+            baseline.append(snapshot)
+            ACCESS_LOG.info("tracemalloc: baseline taken (%.1f MB traced)",
+                            sum(s.size for s in snapshot.statistics("filename")) / 1e6)
+            return
+        growth = snapshot.compare_to(baseline[0], "traceback")[:15]
+        ACCESS_LOG.info("tracemalloc: %.1f MB traced; largest growth since the baseline:\n%s",
+                        sum(s.size for s in snapshot.statistics("filename")) / 1e6,
+                        "\n".join(f"  {s.size_diff / 1e6:+.2f} MB in {s.count_diff:+d} blocks at "
+                                  + " <- ".join(f"{f.filename.rsplit('/', 2)[-1]}:{f.lineno}" for f in s.traceback[:4])
+                                  for s in growth))
+
+    signal.signal(signal.SIGUSR1, report)
+
+
 def _prepare(store) -> None:
     """Examples and statistics in the graph even for stores loaded before they existed."""
     from claimgraph.graph import examples, statistics
@@ -63,6 +94,7 @@ def run_server(store, *, host: str, port: int, threads: int, query_workers: int,
     from claimgraph.web.sparql import close_runner
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    watch_python_memory()
     config = {"STORE": store, "STORE_PATH": str(store.path), "QUERY_WORKERS": query_workers,
               "PROXY_FIX": behind_proxy}
     if query_timeout is not None:
