@@ -15,7 +15,7 @@ import weakref
 from contextlib import contextmanager
 from typing import Iterator
 
-from pyoxigraph import NamedNode
+from pyoxigraph import NamedNode, Quad
 
 from .store import ClaimStore
 
@@ -66,6 +66,23 @@ def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
         module = importlib.import_module(f"claimgraph.graph.{name}")
         module.refresh(store, versions)
     _clear_pending_file(store)
+
+
+def apply_changes(store: ClaimStore, deletes: list[Quad], inserts: list[Quad]) -> None:
+    """Make derived quads go from ``deletes`` to ``inserts`` in one update, touching only
+    what differs (quads in both stay). The terms are rendered by pyoxigraph (escaped)."""
+    wanted = set(inserts)
+    deletes, inserts = set(deletes) - wanted, wanted - set(deletes)
+    if not deletes and not inserts:
+        return
+    render = lambda quads: " ".join(  # noqa: E731
+        f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
+    parts = []
+    if deletes:
+        parts.append(f"DELETE DATA {{ {render(deletes)} }}")
+    if inserts:
+        parts.append(f"INSERT DATA {{ {render(inserts)} }}")
+    store.store.update(" ;\n".join(parts))
 
 
 # -- crash safety ----------------------------------------------------------------

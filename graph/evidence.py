@@ -14,6 +14,7 @@ from pyoxigraph import NamedNode
 
 from claimgraph.loaders.records import Source
 
+from . import derived
 from .namespaces import CG
 
 
@@ -121,7 +122,7 @@ def _recompute(store, rows) -> None:
         strength = row["strength"] if level is GUIDELINE else None
         if strength:
             inserts.append(Quad(citation, CG.guidelineStrength, Literal(strength), graph))
-    _apply(store, deletes, inserts)
+    derived.apply_changes(store, deletes, inserts)
     deletes, inserts = [], []
     for graph, claim in sorted(claims):
         levels = store.select("evidence-claim-levels", graph=NamedNode(graph), claim=NamedNode(claim))
@@ -131,18 +132,4 @@ def _recompute(store, rows) -> None:
         deletes += [Quad(c, CG.strongestEvidenceLevel, NamedNode(old), g) for old in current]
         if best is not None:
             inserts.append(Quad(c, CG.strongestEvidenceLevel, best.iri, g))
-    _apply(store, deletes, inserts)
-
-
-def _apply(store, deletes, inserts) -> None:
-    """One update for all changes: the quads' terms are rendered by pyoxigraph (escaped)."""
-    if not deletes and not inserts:
-        return
-    render = lambda quads: " ".join(  # noqa: E731
-        f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads)
-    parts = []
-    if deletes:
-        parts.append(f"DELETE DATA {{ {render(deletes)} }}")
-    if inserts:
-        parts.append(f"INSERT DATA {{ {render(inserts)} }}")
-    store.store.update(" ;\n".join(parts))
+    derived.apply_changes(store, deletes, inserts)

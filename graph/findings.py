@@ -9,23 +9,23 @@ ontology/README.md ("Findings").
 Findings about one article version live in that version's findings graph
 (``findings_graph(version)``), rebuilt whenever the version is written or a
 verdict on it is recorded; probable duplicate sources concern the whole store
-and live in ``GRAPH_SOURCE_FINDINGS``, rebuilt after every load. Finding IRIs
-are derived from what they are about, so rebuilding gives the same IRIs.
+and live in ``GRAPH_SOURCE_FINDINGS``, one finding per key shared by a group of
+sources, updated for the keys each load touches. Finding IRIs are derived from
+what they are about, so rebuilding gives the same IRIs.
 """
 
 from __future__ import annotations
 
 import hashlib
-import re
 from collections import defaultdict
 from dataclasses import dataclass
 from typing import Iterable
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 
-from . import evidence
+from . import derived, evidence, queries
 from .mapping import QuadSink
-from .namespaces import CG, ID, OA, RDF, SH
+from .namespaces import CG, FABIO, ID, OA, PRISM, RDF, SH
 from .store import ClaimStore
 
 GRAPH_SOURCE_FINDINGS = NamedNode(ID + "graph/findings/sources")
@@ -74,10 +74,11 @@ class FindingSink:
         self.sink = QuadSink(graph)
 
     def add(self, kind: FindingType, targets: Iterable[str], explanation: str,
-            version: str | None = None) -> None:
+            version: str | None = None, *, identity: str | None = None) -> None:
+        """One finding; its IRI is minted from its targets, or from ``identity`` for a finding
+        whose targets change while it stays the same finding (a group of duplicate sources)."""
         targets = sorted(targets)
-        digest = hashlib.sha256("\n".join([kind.code, *targets]).encode()).hexdigest()[:16]
-        node = NamedNode(f"{self.sink.graph.value}/{kind.code.lower().replace('_', '-')}-{digest}")
+        node = self.iri(kind, targets, identity)
         add = self.sink.add
         add(node, RDF.type, CG.Finding)
         add(node, RDF.type, OA.Annotation)
@@ -90,6 +91,14 @@ class FindingSink:
             add(node, OA.hasTarget, NamedNode(target))
         if version is not None:
             add(node, CG.inArticle, NamedNode(version))
+
+    def iri(self, kind: FindingType, targets: list[str], identity: str | None = None) -> NamedNode:
+        slug = kind.code.lower().replace("_", "-")
+        if identity is not None:
+            digest = hashlib.sha256(f"{kind.code}\nkey\n{identity}".encode()).hexdigest()[:16]
+            return NamedNode(f"{self.sink.graph.value}/{slug}-key-{digest}")
+        digest = hashlib.sha256("\n".join([kind.code, *targets]).encode()).hexdigest()[:16]
+        return NamedNode(f"{self.sink.graph.value}/{slug}-{digest}")
 
     @property
     def quads(self) -> list[Quad]:
@@ -147,31 +156,117 @@ def version_findings(store: ClaimStore, version: NamedNode, current: bool) -> li
     return out.quads
 
 
-_NORMALISE = re.compile(r"[^0-9a-z]+")
+# -- probable duplicate sources -------------------------------------------------
+# One finding per key that two or more source nodes share: an identifier value, or the
+# normalised title + year the mapping stores as cg:titleYearKey (an indexed literal, so
+# a key's members are one lookup). Per group, not per pair: a title shared by n label
+# nodes is one finding with n targets, not n(n-1)/2 findings. Its IRI is minted from the
+# key, so a load that adds a member rewrites that one finding.
+Key = tuple[str, str]  # (kind, value)
+_KEY_PROPERTIES = {"doi": PRISM.doi, "pmid": FABIO.hasPubMedId, "pmcid": FABIO.hasPubMedCentralId,
+                   "setid": CG.splSetId, "title": CG.titleYearKey}
+_KEY_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "setid": "DailyMed SetID"}
+_MIN_TITLE = 20  # short titles ("Label", "Guideline") say nothing
+_VALUES_CHUNK = 500  # IRIs per VALUES block
+# More keys than this to check: one pass over every key beats a lookup per key.
+_LOOKUP_LIMIT = 300
 
 
-def duplicate_source_findings(store: ClaimStore) -> list[Quad]:
-    """Sources sharing an identifier value or a normalised title (of 20+ characters)."""
-    groups: dict[tuple[str, str], set[str]] = defaultdict(set)
-    for row in store.select("audit-source-keys"):
-        value = str(row["value"]).casefold()
-        if row["kind"] == "title":
-            value = _NORMALISE.sub(" ", value).strip()
-            if len(value) < 20:
-                continue  # short titles ("Label", "Guideline") say nothing
-        groups[(row["kind"], value)].add(row["source"])
-    pairs: dict[tuple[str, str], list[str]] = defaultdict(list)
-    for (kind, value), sources in sorted(groups.items()):
-        ordered = sorted(sources)
-        for i, first in enumerate(ordered):
-            for second in ordered[i + 1:]:
-                pairs[(first, second)].append(kind)
+def _key(kind: str, value) -> Key | None:
+    value = str(value or "")
+    if kind == "title" and len(value.partition("|")[2]) < _MIN_TITLE:
+        return None
+    return (kind, value) if value else None
+
+
+def _chunks(items: Iterable[str]) -> Iterable[list[str]]:
+    ordered = sorted(set(items))
+    for start in range(0, len(ordered), _VALUES_CHUNK):
+        yield ordered[start:start + _VALUES_CHUNK]
+
+
+def _keyed(rows: Iterable[dict]) -> dict[Key, set[str]]:
+    groups: dict[Key, set[str]] = defaultdict(set)
+    for row in rows:
+        key = _key(row["kind"], row["value"])
+        if key is not None:
+            groups[key].add(row["source"])
+    return groups
+
+
+def _keys_of(store: ClaimStore, sources: Iterable[str]) -> set[Key]:
+    keys: set[Key] = set()
+    for chunk in _chunks(sources):
+        keys |= set(_keyed(store.select(queries.with_iri_values("findings-source-keys", source=chunk))))
+    return keys
+
+
+def _members(store: ClaimStore, keys: set[Key]) -> dict[Key, set[str]]:
+    """Every source carrying each key, in the whole store."""
+    if len(keys) > _LOOKUP_LIMIT:
+        every = _keyed(store.select("findings-source-keys"))
+        return {key: every.get(key, set()) for key in keys}
+    return {(kind, value): {row["source"] for row in store.select(
+                "findings-sources-with-key", property=_KEY_PROPERTIES[kind], value=value)}
+            for kind, value in keys}
+
+
+def _duplicate_explanation(kind: str, value: str, count: int) -> str:
+    if kind == "title":
+        year, _, words = value.partition("|")
+        shared = f"the title “{words}” and the year {year}"
+    else:
+        shared = f"the {_KEY_NAMES[kind]} {value}"
+    return f"{count} source nodes share {shared}; probably one work entered more than once."
+
+
+def duplicate_source_findings(groups: dict[Key, set[str]]) -> list[Quad]:
+    """The findings of the groups that have two or more members."""
     out = FindingSink(GRAPH_SOURCE_FINDINGS)
-    for (first, second), kinds in sorted(pairs.items()):
-        out.add(DUPLICATE_SOURCE, [first, second],
-                f"Two source nodes share the same {' and '.join(sorted(set(kinds)))}: <{first}> and "
-                f"<{second}>; probably one work entered twice.")
+    for (kind, value), members in sorted(groups.items()):
+        if len(members) > 1:
+            out.add(DUPLICATE_SOURCE, members, _duplicate_explanation(kind, value, len(members)),
+                    identity=f"{kind}|{value}")
     return out.quads
+
+
+def _holds_pair_findings(store: ClaimStore) -> bool:
+    """Findings written before groups (one per pair of sources) are replaced all at once:
+    the graph holds one kind or the other, so its first finding tells which."""
+    for quad in store.store.quads_for_pattern(None, CG.findingCode, Literal(DUPLICATE_SOURCE.code),
+                                              GRAPH_SOURCE_FINDINGS):
+        return "-key-" not in quad.subject.value
+    return False
+
+
+def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | None) -> None:
+    """Bring the duplicate-source findings in step with the store, by difference.
+
+    ``sources=None``: every key in the store. Otherwise only the keys of ``sources``
+    (what a load cites or a record describes) and of the sources grouped with them so
+    far -- the keys a source leaves (folded into another node) are among the latter."""
+    graph = GRAPH_SOURCE_FINDINGS
+    if sources is None or _holds_pair_findings(store):
+        present = list(store.store.quads_for_pattern(None, None, None, graph))
+        derived.apply_changes(store, present, duplicate_source_findings(_keyed(store.select("findings-source-keys"))))
+        return
+    sources = {s.value if isinstance(s, NamedNode) else s for s in sources}
+    if not sources:
+        return
+    earlier = {q.subject for s in sources
+               for q in store.store.quads_for_pattern(None, OA.hasTarget, NamedNode(s), graph)}
+    involved = sources | {q.object.value for f in earlier
+                          for q in store.store.quads_for_pattern(f, OA.hasTarget, None, graph)}
+    keys = _keys_of(store, involved)
+    sink = FindingSink(graph)
+    findings = earlier | {sink.iri(DUPLICATE_SOURCE, [], f"{kind}|{value}") for kind, value in keys}
+    present = [q for f in findings for q in store.store.quads_for_pattern(f, None, None, graph)]
+    derived.apply_changes(store, present, duplicate_source_findings(_members(store, keys)))
+
+
+def _version_sources(store: ClaimStore, versions: list[NamedNode]) -> set[str]:
+    return {row["source"] for chunk in _chunks(v.value for v in versions)
+            for row in store.select(queries.with_iri_values("findings-version-sources", version=chunk))}
 
 
 def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad]) -> None:
@@ -185,19 +280,9 @@ def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad
         store.write(quads)
 
 
-def _update_graph(store: ClaimStore, graph: NamedNode, quads: list[Quad]) -> None:
-    """Make ``graph`` hold exactly ``quads``, touching only what differs: the source
-    findings mostly stay the same from one load to the next."""
-    wanted = set(quads)
-    present = set(store.store.quads_for_pattern(None, None, None, graph))
-    for quad in present - wanted:
-        store.store.remove(quad)
-    if wanted - present:
-        store.write(wanted - present)
-
-
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
-    """Rebuild the findings of ``versions`` (all when None) and of the sources."""
+    """Rebuild the findings of ``versions`` (all when None) and the duplicate-source
+    findings of the sources they cite (of every source when None)."""
     if versions is None:
         rows = store.select("article-versions")
     else:  # only the versions asked about: listing every version grows with the store
@@ -210,7 +295,7 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
         graphs.append(findings_graph(node))
         quads += version_findings(store, node, current.get(version, False))
     _replace_graphs(store, graphs, quads)
-    _update_graph(store, GRAPH_SOURCE_FINDINGS, duplicate_source_findings(store))
+    refresh_duplicates(store, None if versions is None else _version_sources(store, versions))
 
 
 def refresh_for_work(store: ClaimStore, version: NamedNode) -> None:
@@ -224,4 +309,4 @@ def refresh_for_work(store: ClaimStore, version: NamedNode) -> None:
 
 
 __all__ = ["FINDING_TYPES", "GRAPH_SOURCE_FINDINGS", "FindingType", "findings_graph", "refresh",
-           "refresh_for_work", "SEVERITY_NAMES", "BY_CODE"]
+           "refresh_duplicates", "refresh_for_work", "SEVERITY_NAMES", "BY_CODE"]

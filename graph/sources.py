@@ -30,7 +30,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from claimgraph.loaders import FileResult
 from claimgraph.loaders.records import Identifiers, Source, SourceRecord
 
-from . import evidence, iris
+from . import evidence, findings, iris
 from .mapping import QuadSink, integer, organisation_quads, resolver_links, source_quads
 from .namespaces import (C4O, CG, CITO, DCTERMS, FABIO, PAV, PRISM, PROV, RDF, SCHEMA, XSD)
 from .store import ClaimStore
@@ -63,6 +63,8 @@ def ingest_records(store: ClaimStore, result: FileResult, activity: NamedNode, s
         note_probable_matches(store, node, record.source)
     settle(store, touched)
     evidence.refresh_sources(store, touched)
+    # Articles' duplicate findings follow their loads; records change keys outside them.
+    findings.refresh_duplicates(store, touched)
     return len(result.sources)
 
 

@@ -47,12 +47,13 @@ def test_refresh_is_idempotent(seed_store):
 
 def _built_article() -> FileResult:
     """A guideline-section claim citing a study, a label-section claim citing no label,
-    a marker with no entry, an unused entry, and two entries for one DOI-less title."""
+    a marker with no entry, an unused entry, and two entries for one DOI-less title and year."""
     title = "Immune checkpoint inhibitor myositis outcomes in a large cohort"
     refs = [
-        Reference("1", Source(Identifiers(pmid="111"), kind="study", title=title,
+        Reference("1", Source(Identifiers(pmid="111"), kind="study", title=title, year=2020,
                               publication_types=["Case Reports"]), text="entry 1"),
-        Reference("2", Source(Identifiers(pmid="222"), kind="study", title=title.upper()), text="entry 2"),
+        Reference("2", Source(Identifiers(pmid="222"), kind="study", title=title.upper(),
+                              year=2020), text="entry 2"),
         Reference("3", Source(Identifiers(doi="10.1/x"), kind="guideline", title="A guideline"), text="entry 3"),
     ]
     claims = [
@@ -84,3 +85,64 @@ def test_built_article_gives_each_kind_of_finding(store):
     assert len(duplicates) == 1 and duplicates[0]["n"] == 2
     weak = _codes(store, "WEAK_EVIDENCE")
     assert "case series / case report" in weak[0]["explanation"]
+
+
+def _duplicates(store) -> dict[str, set[str]]:
+    rows = store.select("""SELECT ?f ?t WHERE { GRAPH cgid:graph\\/findings\\/sources {
+        ?f cg:findingCode "DUPLICATE_SOURCE" ; oa:hasTarget ?t } }""")
+    found: dict[str, set[str]] = {}
+    for row in rows:
+        found.setdefault(row["f"], set()).add(row["t"].rsplit("/", 1)[1])
+    return found
+
+
+def _citing_article(n: int, pmids: list[str], title: str, year: int) -> FileResult:
+    """Article ``n`` citing one study per PMID, all with the same title and year."""
+    refs = [Reference(str(i), Source(Identifiers(pmid=pmid), kind="study", title=title, year=year),
+                      text=f"entry {i}") for i, pmid in enumerate(pmids, start=1)]
+    text = " ".join(f"Claim {i}." for i in range(1, len(pmids) + 1))
+    claims = [Claim(f"Claim {i}.", f"Claim {i}.", 0, [CitationMarker(str(i), 6, 7)])
+              for i in range(1, len(pmids) + 1)]
+    sha = f"{n:02x}" * 32
+    article = Article(title=f"Article {n}", key_text=f"article {n}", content_sha256=sha,
+                      source_path=f"a{n}.txt", source_format="text",
+                      sections=[Section("From the Research", 1, "research")],
+                      blocks=[Block("paragraph", text, 0)], claims=claims, references=refs,
+                      has_reference_list=True)
+    return FileResult(path=f"a{n}.txt", format="text", sha256=sha, articles=[article])
+
+
+def test_sources_sharing_a_key_are_one_finding_kept_up_to_date_by_each_load(store):
+    title = "Statin myopathy in a national cohort of older adults"
+    ingest(store, _citing_article(1, ["901", "902", "903"], title, 2019))
+    groups = _duplicates(store)
+    assert list(groups.values()) == [{"901", "902", "903"}]  # one group, not three pairs
+    (finding,) = groups
+    ingest(store, _citing_article(2, ["904"], title, 2019))
+    ingest(store, _citing_article(3, ["905"], title, 2018))  # another year: another work
+    assert _duplicates(store) == {finding: {"901", "902", "903", "904"}}
+    explanation = store.select("SELECT ?f ?e WHERE { ?f oa:bodyValue ?e }", f=findings.NamedNode(finding))
+    assert explanation[0]["e"].startswith("4 source nodes share the title")
+    # The findings panel and audit exports read it through a version citing one member.
+    (version,) = [r["version"] for r in store.select("article-versions") if r["version"].count("article-2")]
+    rows = [r for r in store.select("audit-findings", version=findings.NamedNode(version))
+            if r["code"] == "DUPLICATE_SOURCE"]
+    assert {r["finding"] for r in rows} == {finding} and len(rows) == 4
+    # What the loads kept up to date is what a whole-store rebuild gives.
+    before = len(store)
+    findings.refresh(store, None)
+    assert _duplicates(store) == {finding: {"901", "902", "903", "904"}} and len(store) == before
+
+
+def test_pair_findings_of_an_older_store_are_replaced_by_groups(store):
+    title = "Statin myopathy in a national cohort of older adults"
+    ingest(store, _citing_article(1, ["901", "902", "903"], title, 2019))
+    graph = findings.GRAPH_SOURCE_FINDINGS
+    store.store.remove_graph(graph)
+    sources = [f"{findings.ID}source/pmid/{p}" for p in ("901", "902", "903")]
+    old = findings.FindingSink(graph)
+    for first, second in ((0, 1), (0, 2), (1, 2)):
+        old.add(findings.DUPLICATE_SOURCE, [sources[first], sources[second]], "pair")
+    store.write(old.quads)
+    ingest(store, _citing_article(2, ["904"], "Another study title long enough to count", 2019))
+    assert list(_duplicates(store).values()) == [{"901", "902", "903"}]
