@@ -68,6 +68,14 @@ def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     _clear_pending_file(store)
 
 
+def chunks(items, size: int = 500) -> Iterator[list[str]]:
+    """``items`` (IRIs) without repeats, sorted, in lists of ``size``: the IRIs of one VALUES
+    block (``queries.with_iri_values``), so that a load of any size makes few, bounded queries."""
+    ordered = sorted({i.value if isinstance(i, NamedNode) else str(i) for i in items})
+    for start in range(0, len(ordered), size):
+        yield ordered[start:start + size]
+
+
 def apply_changes(store: ClaimStore, deletes: list[Quad], inserts: list[Quad]) -> None:
     """Make derived quads go from ``deletes`` to ``inserts`` in one update, touching only
     what differs (quads in both stay). The terms are rendered by pyoxigraph (escaped)."""

@@ -8,13 +8,15 @@ is the best rank among its citations.
 
 from __future__ import annotations
 
+from collections import defaultdict
 from dataclasses import dataclass
 
 from pyoxigraph import NamedNode
 
 from claimgraph.loaders.records import Source
 
-from . import derived
+from . import derived, queries
+from .iris import GRAPH_SOURCES
 from .namespaces import CG
 
 
@@ -91,36 +93,52 @@ def level_for_known(kinds: set[str], publication_types: set[str]) -> EvidenceLev
 def refresh(store, versions) -> None:
     """Recompute citation levels (and claims' strongest) of these article versions; None = all."""
     if versions is None:
-        _recompute(store, store.select("evidence-citations"))
+        _recompute(store, store.select("evidence-version-citations"))
     else:
-        for version in versions:
-            _recompute(store, store.select("evidence-citations", graph=version))
+        _recompute(store, _rows_for(store, "evidence-version-citations", "graph", versions))
 
 
 def refresh_sources(store, sources) -> None:
     """Recompute the levels of every citation of these sources (after a record described them)."""
-    for source in dict.fromkeys(sources):
-        _recompute(store, store.select("evidence-citations", source=source))
+    _recompute(store, _rows_for(store, "evidence-source-citations", "source", sources))
 
 
-def _split(value) -> set[str]:
-    return {v for v in (value or "").split("|") if v}
+def _rows_for(store, query: str, variable: str, iris) -> list[dict]:
+    """Rows of ``query`` with its ``#VALUES ?variable`` line filled, a block of IRIs at a time."""
+    return [row for chunk in derived.chunks(iris)
+            for row in store.select(queries.with_iri_values(query, **{variable: chunk}))]
+
+
+def _known(store, sources) -> dict[str, tuple[set[str], set[str], str | None]]:
+    """Per source: its kind classes, publication types (case-folded) and guideline strength
+    (its record's first, else the smallest), from every graph describing it."""
+    kinds, types, strengths = defaultdict(set), defaultdict(set), defaultdict(list)
+    for row in _rows_for(store, "evidence-source-facts", "source", sources):
+        source, value = row["source"], str(row["value"])
+        if row["field"] == "kind":
+            kinds[source].add(value)
+        elif row["field"] == "type":
+            types[source].add(value.casefold())
+        else:
+            strengths[source].append(("0" if row["g"] == GRAPH_SOURCES.value else "1") + value)
+    return {s: (kinds[s], types[s], min(strengths[s])[1:] if strengths[s] else None) for s in sources}
 
 
 def _recompute(store, rows) -> None:
     from pyoxigraph import Literal, NamedNode, Quad
 
+    known = _known(store, {row["source"] for row in rows})
     deletes, inserts, claims = [], [], set()
     for row in rows:
         graph, citation = NamedNode(row["graph"]), NamedNode(row["citation"])
-        level = level_for_known(_split(row["kinds"]), {t.casefold() for t in _split(row["types"])})
+        kinds, types, strength = known[row["source"]]
+        level = level_for_known(kinds, types)
         if row["level"] != level.iri.value:
             if row["level"]:
                 deletes.append(Quad(citation, CG.evidenceLevel, NamedNode(row["level"]), graph))
             inserts.append(Quad(citation, CG.evidenceLevel, level.iri, graph))
             claims.add((row["graph"], row["claim"]))
-        strength = row["strength"] if level is GUIDELINE else None
-        if strength:
+        if strength and level is GUIDELINE:
             inserts.append(Quad(citation, CG.guidelineStrength, Literal(strength), graph))
     derived.apply_changes(store, deletes, inserts)
     deletes, inserts = [], []

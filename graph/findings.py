@@ -167,7 +167,6 @@ _KEY_PROPERTIES = {"doi": PRISM.doi, "pmid": FABIO.hasPubMedId, "pmcid": FABIO.h
                    "setid": CG.splSetId, "title": CG.titleYearKey}
 _KEY_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "setid": "DailyMed SetID"}
 _MIN_TITLE = 20  # short titles ("Label", "Guideline") say nothing
-_VALUES_CHUNK = 500  # IRIs per VALUES block
 # More keys than this to check: one pass over every key beats a lookup per key.
 _LOOKUP_LIMIT = 300
 
@@ -177,12 +176,6 @@ def _key(kind: str, value) -> Key | None:
     if kind == "title" and len(value.partition("|")[2]) < _MIN_TITLE:
         return None
     return (kind, value) if value else None
-
-
-def _chunks(items: Iterable[str]) -> Iterable[list[str]]:
-    ordered = sorted(set(items))
-    for start in range(0, len(ordered), _VALUES_CHUNK):
-        yield ordered[start:start + _VALUES_CHUNK]
 
 
 def _keyed(rows: Iterable[dict]) -> dict[Key, set[str]]:
@@ -196,7 +189,7 @@ def _keyed(rows: Iterable[dict]) -> dict[Key, set[str]]:
 
 def _keys_of(store: ClaimStore, sources: Iterable[str]) -> set[Key]:
     keys: set[Key] = set()
-    for chunk in _chunks(sources):
+    for chunk in derived.chunks(sources):
         keys |= set(_keyed(store.select(queries.with_iri_values("findings-source-keys", source=chunk))))
     return keys
 
@@ -265,7 +258,7 @@ def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | N
 
 
 def _version_sources(store: ClaimStore, versions: list[NamedNode]) -> set[str]:
-    return {row["source"] for chunk in _chunks(v.value for v in versions)
+    return {row["source"] for chunk in derived.chunks(v.value for v in versions)
             for row in store.select(queries.with_iri_values("findings-version-sources", version=chunk))}
 
 
