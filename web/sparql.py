@@ -142,7 +142,9 @@ def run_query(sparql: str, *, accept: str | None, format_override: str | None) -
     job = QueryRequest(sparql=sparql, base_iri=request.base_url, default_graphs=default_graphs,
                        named_graphs=named_graphs, accept=accept, format_override=format_override,
                        row_limit=int(current_app.config["ROW_LIMIT"]))
-    outcome = query_runner().run(job, effective_timeout())
+    # A timeout= the client asks for bounds its query's run; the wait for a free worker
+    # is bounded by the server's own limit.
+    outcome = query_runner().run(job, effective_timeout(), wait=float(current_app.config["QUERY_TIMEOUT"]))
     if outcome.status != 200:
         current_app.logger.info("query answered %s %s: %s", outcome.status, outcome.title, outcome.detail[:200])
     return outcome
