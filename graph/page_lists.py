@@ -20,18 +20,15 @@ from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Iterator
 
-from pyoxigraph import NamedNode
-
 from .pages import level_for_rank
 from .search import _connect, ensure_index
 from .store import ClaimStore
 
 RELATED_LIMIT = 50
+# Related claims: how many claims each shared source or drug-condition pair may put
+# forward, per related claim asked for.
+RELATED_CANDIDATES_PER_LIMIT = 4
 CONCEPT_FACETS = ("condition", "drug")
-# Claims naming any of a list of concepts (placeholders added per call). A concept's
-# own search document carries its kind as a facet too, hence the join on claims.
-_CLAIMS_NAMING = ("SELECT f.doc FROM facets f JOIN docs named ON named.id = f.doc AND named.type = 'claim' "
-                  "WHERE f.facet IN ('condition', 'drug') AND f.value IN ({})")
 
 
 @dataclass
@@ -93,14 +90,16 @@ def _offset(page: int, per_page: int) -> int:
 
 def citing_claims(store: ClaimStore, source: str, *, page: int = 1, per_page: int = 50) -> Paged:
     """Current claims citing ``source``, in article-title then reading order; items are
-    articles with their claims on this page, each claim with the labels it cites by."""
+    articles with their claims on this page, each claim with the labels it cites by.
+    Read in that order from the index on cites, so a page costs its own rows."""
     with _reading(store) as conn:
         conn.row_factory = sqlite3.Row
-        total = conn.execute("SELECT COUNT(DISTINCT doc) FROM cites WHERE source = ?", (source,)).fetchone()[0]
+        total = conn.execute("SELECT COUNT(*) FROM cites WHERE source = ?", (source,)).fetchone()[0]
         rows = conn.execute(
             "SELECT d.iri, d.title, d.position, d.version, d.context, d.rank, c.labels "
-            "FROM cites c JOIN docs d ON d.id = c.doc WHERE c.source = ? "
-            "ORDER BY d.context, d.version, d.position LIMIT ? OFFSET ?",
+            "FROM (SELECT doc, labels FROM cites WHERE source = ? "
+            "      ORDER BY context, version, position, doc LIMIT ? OFFSET ?) c "
+            "JOIN docs d ON d.id = c.doc ORDER BY d.context, d.version, d.position, d.id",
             (source, per_page, _offset(page, per_page))).fetchall()
     claims = []
     for row in rows:
@@ -113,87 +112,107 @@ def citing_claims(store: ClaimStore, source: str, *, page: int = 1, per_page: in
 
 def citing_article_count(store: ClaimStore, source: str) -> int:
     with _reading(store) as conn:
-        return conn.execute("SELECT COUNT(DISTINCT d.version) FROM cites c JOIN docs d ON d.id = c.doc "
-                            "WHERE c.source = ?", (source,)).fetchone()[0]
+        return conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT context, version FROM cites "
+                            "WHERE source = ?)", (source,)).fetchone()[0]
 
 
 # -- claim page ---------------------------------------------------------------------
-
-# Other claims sharing something with the claim :doc, one row per thing shared:
-# ("source", the source both cite, NULL) or ("concepts", a drug, a condition) both name together.
-_SHARED_WITH_CLAIM = """
-    SELECT other.doc AS doc, 'source' AS reason, other.source AS via, NULL AS via_condition
-      FROM cites mine JOIN cites other ON other.source = mine.source
-     WHERE mine.doc = :doc AND other.doc != :doc
-    UNION
-    SELECT other_drug.doc, 'concepts', other_drug.value, other_condition.value
-      FROM facets my_drug
-      JOIN facets my_condition ON my_condition.doc = my_drug.doc AND my_condition.facet = 'condition'
-      JOIN facets other_drug ON other_drug.facet = 'drug' AND other_drug.value = my_drug.value
-      JOIN facets other_condition ON other_condition.doc = other_drug.doc
-           AND other_condition.facet = 'condition' AND other_condition.value = my_condition.value
-      JOIN docs other ON other.id = other_drug.doc AND other.type = 'claim'
-     WHERE my_drug.doc = :doc AND my_drug.facet = 'drug' AND other_drug.doc != :doc"""
 
 def related_claims(store: ClaimStore, claim: str, *, limit: int = RELATED_LIMIT) -> list[dict]:
     """Current claims resting on a source ``claim`` cites, or naming a drug and a
     condition it names together: most shared sources first, other articles before
     the claim's own, at most ``limit``. A claim of an older version (not in the
-    index) has none."""
+    index) has none.
+
+    A source cited by tens of thousands of claims would make every one of them a
+    candidate; each shared source and pair contributes at most
+    ``RELATED_CANDIDATES_PER_LIMIT * limit`` of its claims (in the source page's
+    order), whose shared sources and pairs are then counted in full."""
+    cap = RELATED_CANDIDATES_PER_LIMIT * limit
     with _reading(store) as conn:
         conn.row_factory = sqlite3.Row
         own = conn.execute("SELECT id, version FROM docs WHERE iri = ? AND type = 'claim'", (claim,)).fetchone()
         if own is None:
             return []
-        rows = conn.execute(
-            f"""WITH shared AS MATERIALIZED ({_SHARED_WITH_CLAIM}),
-                    ranked AS (SELECT doc, SUM(reason = 'source') AS sources,
-                                      SUM(reason = 'concepts') AS pairs FROM shared GROUP BY doc),
-                    top AS (SELECT d.id, d.iri, d.title, d.position, d.version, d.context, d.rank,
-                                   ROW_NUMBER() OVER (ORDER BY d.version = :version, r.sources DESC,
-                                       r.pairs DESC, d.context, d.version, d.position) AS ordinal
-                              FROM ranked r JOIN docs d ON d.id = r.doc ORDER BY ordinal LIMIT :limit)
-               SELECT top.*, s.reason, s.via, s.via_condition FROM top JOIN shared s ON s.doc = top.id
-                ORDER BY top.ordinal, s.reason, s.via, s.via_condition""",
-            {"doc": own["id"], "version": own["version"], "limit": limit}).fetchall()
-    entries: dict[int, dict] = {}
-    for row in rows:
-        entry = entries.get(row["id"])
-        if entry is None:
-            entry = entries[row["id"]] = _claim(row)
-            entry.update(same_article=row["version"] == own["version"], shared_sources=[], shared_concepts=[])
-        if row["reason"] == "source":
-            entry["shared_sources"].append(row["via"])
-        else:
-            entry["shared_concepts"].append({"drug": row["via"], "condition": row["via_condition"]})
-    return list(entries.values())
+        sources = [r[0] for r in conn.execute("SELECT source FROM cites WHERE doc = ?", (own["id"],))]
+        pairs = [tuple(r) for r in conn.execute("SELECT drug, condition FROM pair_claims WHERE doc = ?",
+                                                 (own["id"],))]
+        candidates: set[int] = set()
+        for source in sources:
+            candidates.update(r[0] for r in conn.execute(
+                "SELECT doc FROM cites WHERE source = ? AND doc != ? ORDER BY context, version, position, doc "
+                "LIMIT ?", (source, own["id"], cap)))
+        for drug, condition in pairs:
+            candidates.update(r[0] for r in conn.execute(
+                "SELECT doc FROM pair_claims WHERE drug = ? AND condition = ? AND doc != ? LIMIT ?",
+                (drug, condition, own["id"], cap)))
+        shared: dict[int, dict] = {doc: {"sources": [], "pairs": []} for doc in candidates}
+        rows: list[sqlite3.Row] = []
+        for chunk in _chunks(sorted(candidates), 500):
+            marks = _marks(chunk)
+            for doc, source in conn.execute(
+                    f"SELECT doc, source FROM cites WHERE doc IN ({marks}) AND source IN ({_marks(sources)})",
+                    [*chunk, *sources]):
+                shared[doc]["sources"].append(source)
+            for doc, drug, condition in conn.execute(
+                    f"SELECT doc, drug, condition FROM pair_claims WHERE doc IN ({marks})", chunk):
+                if (drug, condition) in pairs:
+                    shared[doc]["pairs"].append({"drug": drug, "condition": condition})
+            rows += conn.execute(f"SELECT id, iri, title, position, version, context, rank FROM docs "
+                                 f"WHERE id IN ({marks})", chunk).fetchall()
+    rows.sort(key=lambda r: (r["version"] == own["version"], -len(shared[r["id"]]["sources"]),
+                             -len(shared[r["id"]]["pairs"]), r["context"], r["version"],
+                             _nulls_first(r["position"])))
+    entries = []
+    for row in rows[:limit]:
+        entry = _claim(row)
+        entry.update(same_article=row["version"] == own["version"],
+                     shared_sources=sorted(shared[row["id"]]["sources"]),
+                     shared_concepts=sorted(shared[row["id"]]["pairs"],
+                                            key=lambda p: (p["drug"], p["condition"])))
+        entries.append(entry)
+    return entries
+
+
+def _nulls_first(value: int | None) -> tuple:
+    return (0, 0) if value is None else (1, value)
+
+
+def _chunks(items: list, size: int) -> Iterator[list]:
+    for start in range(0, len(items), size):
+        yield items[start:start + size]
 
 
 # -- concept page -------------------------------------------------------------------
+# Claims are filed under a concept and every broader one when indexed (search.py's
+# concept_claims, pair_claims and matrix_cells), so these read one concept's rows.
 
 def concept_and_narrower(store: ClaimStore, concept: str) -> list[str]:
-    """The concept and every narrower one, from the (small) vocabulary hierarchy."""
-    found = {row["narrower"] for row in store.select("concept-narrower", concept=NamedNode(concept))}
+    """The concept and every narrower one, from the index's copy of the hierarchy."""
+    with _reading(store) as conn:
+        found = {r[0] for r in conn.execute("SELECT concept FROM broader WHERE ancestor = ?", (concept,))}
     return sorted(found | {concept})
 
 
-def concept_claims(store: ClaimStore, concepts: list[str], *, page: int = 1, per_page: int = 50) -> Paged:
-    """Current claims naming any of ``concepts``, in article-title then reading order;
-    items are articles with their claims on this page, each with the concepts
-    it names them by (``via``: (iri, label) pairs)."""
-    naming = _CLAIMS_NAMING.format(_marks(concepts))
+def concept_claims(store: ClaimStore, concept: str, *, page: int = 1, per_page: int = 50) -> Paged:
+    """Current claims naming ``concept`` or a narrower one, in article-title then
+    reading order; items are articles with their claims on this page, each with the
+    concepts it names them by (``via``: (iri, label) pairs)."""
     with _reading(store) as conn:
         conn.row_factory = sqlite3.Row
-        total = conn.execute(f"SELECT COUNT(DISTINCT doc) FROM ({naming})", concepts).fetchone()[0]
+        total = conn.execute("SELECT COUNT(*) FROM concept_claims WHERE concept = ?", (concept,)).fetchone()[0]
         rows = conn.execute(
-            f"SELECT d.id, d.iri, d.title, d.position, d.version, d.context, d.rank FROM docs d "
-            f"WHERE d.id IN ({naming}) ORDER BY d.context, d.version, d.position LIMIT ? OFFSET ?",
-            [*concepts, per_page, _offset(page, per_page)]).fetchall()
+            "SELECT d.id, d.iri, d.title, d.position, d.version, d.context, d.rank "
+            "FROM (SELECT doc FROM concept_claims WHERE concept = ? "
+            "      ORDER BY context, version, position, doc LIMIT ? OFFSET ?) filed "
+            "JOIN docs d ON d.id = filed.doc ORDER BY d.context, d.version, d.position, d.id",
+            (concept, per_page, _offset(page, per_page))).fetchall()
         ids = [row["id"] for row in rows]
         named = conn.execute(
-            f"SELECT f.doc, f.value, f.label FROM facets f WHERE f.facet IN ('condition', 'drug') "
-            f"AND f.value IN ({_marks(concepts)}) AND f.doc IN ({_marks(ids)}) ORDER BY f.label, f.value",
-            [*concepts, *ids]).fetchall() if ids else []
+            f"SELECT f.doc, f.value, f.label FROM facets f WHERE f.doc IN ({_marks(ids)}) "
+            f"AND f.facet IN ('condition', 'drug') AND (f.value = ? OR f.value IN "
+            f"(SELECT concept FROM broader WHERE ancestor = ?)) ORDER BY f.label, f.value",
+            [*ids, concept, concept]).fetchall() if ids else []
     via: dict[int, list[tuple[str, str]]] = {}
     for doc, value, label in named:
         via.setdefault(doc, []).append((value, label))
@@ -205,31 +224,28 @@ def concept_claims(store: ClaimStore, concepts: list[str], *, page: int = 1, per
     return Paged(total=total, page=max(1, page), per_page=per_page, items=_by_article(claims))
 
 
-def concepts_named(store: ClaimStore, concepts: list[str]) -> list[str]:
-    """Which of ``concepts`` current claims actually name."""
+def concepts_named(store: ClaimStore, concept: str) -> list[str]:
+    """Which of ``concept`` and its narrower concepts current claims actually name."""
     with _reading(store) as conn:
-        rows = conn.execute(f"SELECT DISTINCT f.value FROM facets f WHERE f.doc IN "
-                            f"({_CLAIMS_NAMING.format(_marks(concepts))}) AND f.facet IN ('condition', 'drug') "
-                            f"AND f.value IN ({_marks(concepts)}) ORDER BY f.value",
-                            [*concepts, *concepts]).fetchall()
+        rows = conn.execute(
+            "SELECT n.concept FROM concept_counts n WHERE n.claims > 0 AND (n.concept = ? OR n.concept IN "
+            "(SELECT concept FROM broader WHERE ancestor = ?)) ORDER BY n.concept", (concept, concept)).fetchall()
     return [r[0] for r in rows]
 
 
-def evidence_cells(store: ClaimStore, concepts: list[str]) -> list[dict]:
-    """Drug x condition pairs named together in current claims that name any of
-    ``concepts``: per pair, how many claims and the best (smallest) evidence rank."""
+def evidence_cells(store: ClaimStore, concept: str) -> list[dict]:
+    """Drug x condition pairs named together in current claims that name ``concept``
+    or a narrower one: per pair, how many claims and the best (smallest) evidence rank."""
     with _reading(store) as conn:
         conn.row_factory = sqlite3.Row
         return [dict(row) for row in conn.execute(
-            f"""SELECT drug.value AS drug, drug.label AS drug_label,
-                       condition.value AS condition, condition.label AS condition_label,
-                       COUNT(DISTINCT d.id) AS claims, MIN(d.rank) AS best_rank
-                  FROM docs d
-                  JOIN facets drug ON drug.doc = d.id AND drug.facet = 'drug'
-                  JOIN facets condition ON condition.doc = d.id AND condition.facet = 'condition'
-                 WHERE d.id IN ({_CLAIMS_NAMING.format(_marks(concepts))})
-                 GROUP BY drug.value, condition.value
-                 ORDER BY claims DESC, drug.label, condition.label""", concepts)]
+            """SELECT cell.drug, drug.label AS drug_label, cell.condition, condition.label AS condition_label,
+                      cell.claims, cell.best_rank
+                 FROM (SELECT drug, condition, SUM(claims) AS claims, MIN(NULLIF(rank, 0)) AS best_rank
+                         FROM matrix_cells WHERE concept = ? GROUP BY drug, condition) cell
+                 LEFT JOIN concept_counts drug ON drug.concept = cell.drug
+                 LEFT JOIN concept_counts condition ON condition.concept = cell.condition
+                ORDER BY cell.claims DESC, drug_label, condition_label""", (concept,))]
 
 
 # -- home page ----------------------------------------------------------------------

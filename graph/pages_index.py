@@ -94,12 +94,11 @@ def concept_page(store: ClaimStore, concept: str, page: int = 1) -> dict | None:
         return None
     label = _first(props, SKOS.prefLabel) or concept.rsplit("/", 1)[-1]
     tree = store.select("page-concept-tree", concept=NamedNode(concept))
-    concepts = page_lists.concept_and_narrower(store, concept)
-    claims = page_lists.concept_claims(store, concepts, page=page, per_page=CLAIMS_PER_PAGE)
+    claims = page_lists.concept_claims(store, concept, page=page, per_page=CLAIMS_PER_PAGE)
     for article in claims.items:
         for claim in article["claims"]:  # say which narrower concept a claim names
             claim["via"] = [label for iri, label in claim["via"] if iri != concept]
-    named = page_lists.concepts_named(store, concepts) if claims.total else []
+    named = page_lists.concepts_named(store, concept) if claims.total else []
     return {
         "kind": "concept", "iri": concept, "title": label, "concept_kind": kind or "concept",
         "alt_labels": sorted(set(_all(props, SKOS.altLabel))),
@@ -111,7 +110,7 @@ def concept_page(store: ClaimStore, concept: str, page: int = 1) -> dict | None:
         "articles": claims.items,
         "claim_count": claims.total,
         "paging": claims.as_dict(),
-        "matrix": evidence_matrix(store, concept, concepts),
+        "matrix": evidence_matrix(store, concept),
         # The concept and the narrower ones claims name, as the audit export selects them.
         "export_selection": {"concept": named} if named else None,
         "table": [{"claim": c["iri"], "text": c["text"], "article": a["title"],
@@ -136,10 +135,9 @@ def _broader_chain(concept: str, tree: list[dict]) -> list[dict]:
     return list(reversed(chain))
 
 
-def evidence_matrix(store: ClaimStore, concept: str, concepts: list[str] | None = None) -> dict:
-    """Drugs x conditions named together in claims about the concept (``concepts``:
-    it and its narrower ones, when the caller has them already)."""
-    rows = page_lists.evidence_cells(store, concepts or page_lists.concept_and_narrower(store, concept))
+def evidence_matrix(store: ClaimStore, concept: str) -> dict:
+    """Drugs x conditions named together in claims about the concept or a narrower one."""
+    rows = page_lists.evidence_cells(store, concept)
     drugs = {r["drug"]: r["drug_label"] or r["drug"].rsplit("/", 1)[-1] for r in rows}
     conditions = {r["condition"]: r["condition_label"] or r["condition"].rsplit("/", 1)[-1] for r in rows}
     cells = {(r["drug"], r["condition"]): {"claims": r["claims"], "level": level_for_rank(r["best_rank"])}

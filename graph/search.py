@@ -45,7 +45,7 @@ from .namespaces import CG
 from .store import ClaimStore
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "3"
+SCHEMA_VERSION = "4"
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -74,10 +74,13 @@ CREATE TABLE IF NOT EXISTS facets (doc INTEGER NOT NULL, facet TEXT NOT NULL,
     value TEXT NOT NULL, label TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS facets_doc ON facets(doc);
 CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value);
-CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL,
-    labels TEXT);  -- the reference labels the claim cites the source by, space-separated
+-- One row per (claim, source it cites), with the reference labels it cites the source
+-- by (space-separated) and the claim's article title, version and position copied:
+-- a source's citing claims are then read in page order straight from cites_source.
+CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL, labels TEXT,
+    context TEXT, version TEXT, position INTEGER);
 CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
-CREATE INDEX IF NOT EXISTS cites_source ON cites(source);
+CREATE INDEX IF NOT EXISTS cites_source ON cites(source, context, version, position, doc);
 CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet);
 -- Every article version, current or not, with the claim counts its load recorded.
 CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,
@@ -87,6 +90,27 @@ CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims IN
 CREATE TABLE IF NOT EXISTS concept_counts (concept TEXT PRIMARY KEY, kind TEXT NOT NULL,
     label TEXT NOT NULL, claims INTEGER NOT NULL);
 CREATE INDEX IF NOT EXISTS concept_counts_kind ON concept_counts(kind, claims);
+-- The vocabulary hierarchy, closed: every (concept, broader concept at any depth).
+CREATE TABLE IF NOT EXISTS broader (concept TEXT NOT NULL, ancestor TEXT NOT NULL,
+    PRIMARY KEY (concept, ancestor));
+CREATE INDEX IF NOT EXISTS broader_ancestor ON broader(ancestor);
+-- A concept page's claims, filed at index time: one row per (concept, claim naming
+-- it or a narrower concept), in page order (article title, version, position), so a
+-- page is an index range read with LIMIT/OFFSET and its total a COUNT over the range.
+CREATE TABLE IF NOT EXISTS concept_claims (concept TEXT NOT NULL, doc INTEGER NOT NULL,
+    context TEXT, version TEXT, position INTEGER);
+CREATE INDEX IF NOT EXISTS concept_claims_order ON concept_claims(concept, context, version, position, doc);
+CREATE INDEX IF NOT EXISTS concept_claims_doc ON concept_claims(doc);
+-- Each (drug, condition) pair a claim names together.
+CREATE TABLE IF NOT EXISTS pair_claims (drug TEXT NOT NULL, condition TEXT NOT NULL, doc INTEGER NOT NULL);
+CREATE INDEX IF NOT EXISTS pair_claims_pair ON pair_claims(drug, condition, doc);
+CREATE INDEX IF NOT EXISTS pair_claims_doc ON pair_claims(doc);
+-- Evidence-matrix cells as counters: claims filed under a concept naming a drug and a
+-- condition together, per evidence rank (0 = none), so a cell's strongest level
+-- survives the claims of that level going away.
+CREATE TABLE IF NOT EXISTS matrix_cells (concept TEXT NOT NULL, drug TEXT NOT NULL,
+    condition TEXT NOT NULL, rank INTEGER NOT NULL, claims INTEGER NOT NULL,
+    PRIMARY KEY (concept, drug, condition, rank));
 -- Every facet of every document; source kinds and organisations reach claims
 -- through what they cite.
 CREATE VIEW IF NOT EXISTS all_facets AS
@@ -100,7 +124,8 @@ CREATE VIEW IF NOT EXISTS all_facets AS
 # Everything _SCHEMA creates, dropped when an index of an older schema is opened.
 _SCHEMA_OBJECTS = (("VIEW", "all_facets"), ("TABLE", "docs"), ("TABLE", "docs_fts"),
                    ("TABLE", "facets"), ("TABLE", "cites"), ("TABLE", "versions"),
-                   ("TABLE", "concept_counts"))
+                   ("TABLE", "concept_counts"), ("TABLE", "broader"), ("TABLE", "concept_claims"),
+                   ("TABLE", "pair_claims"), ("TABLE", "matrix_cells"))
 _COUNTED_FACETS = ("condition", "drug")  # claim facets concept_counts counts
 
 _memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKeyDictionary()
@@ -208,12 +233,14 @@ def generation(store: ClaimStore) -> int:
 
 
 def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
-    for table in ("docs", "docs_fts", "facets", "cites", "versions", "concept_counts"):
+    for table in ("docs", "docs_fts", "facets", "cites", "versions", "concept_counts", "broader",
+                  "concept_claims", "pair_claims", "matrix_cells"):
         conn.execute(f"DELETE FROM {table}")  # table names are constants above
+    _sync_broader(store, conn)
     labels = _concept_labels(store)
     _write(conn, _concept_docs(store))
     _write(conn, _claim_docs(store, None, labels))
-    _write(conn, _source_docs(store, None))
+    _write(conn, _source_docs(store, conn, None))
     _write_versions(conn, store.select("search-versions"))
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vocabulary', ?)",
@@ -221,15 +248,21 @@ def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
 
 
 def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) -> None:
+    """What a load touched: the claims of its versions and of those they supersede,
+    and the sources either cites. Nothing here reads every claim of the store, so
+    the cost follows the load, not the store (a source-records-only load aside)."""
     digest = _vocabulary_digest(store)
     known = conn.execute("SELECT value FROM meta WHERE key = 'vocabulary'").fetchone()
     if known is None or known[0] != digest:
         _delete(conn, "type = 'concept'", ())
         _write(conn, _concept_docs(store))
         conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vocabulary', ?)", (digest,))
+    if _sync_broader(store, conn):
+        _refile_claims(conn)
     # Sources whose citing articles change: those of the superseded versions and the new ones.
     touched: set[str] = set()
-    superseded = [row["version"] for row in store.select("search-superseded")]
+    indexed = {row[0] for row in conn.execute("SELECT iri FROM versions WHERE current = 1")}
+    superseded = [row["version"] for row in store.select("search-superseded") if row["version"] in indexed]
     for version in superseded:
         touched.update(_cited_by_version(conn, version))
         _delete(conn, "version = ?", (version,))
@@ -237,6 +270,7 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
     labels = _concept_labels(store)
     if versions:
         for version in versions:
+            touched.update(_cited_by_version(conn, version))  # a version loaded again
             _delete(conn, "version = ?", (version,))
             docs = list(_claim_docs(store, version, labels))
             _write(conn, docs)
@@ -252,7 +286,7 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
         _delete(conn, "type = 'claim'", ())
         _write(conn, _claim_docs(store, None, labels))
         sources = None
-    _write(conn, _source_docs(store, sources), replace=True)
+    _write(conn, _source_docs(store, conn, sources), replace=True)
 
 
 def _write_versions(conn: sqlite3.Connection, rows: list[dict]) -> None:
@@ -263,9 +297,7 @@ def _write_versions(conn: sqlite3.Connection, rows: list[dict]) -> None:
 
 
 def _cited_by_version(conn: sqlite3.Connection, version: str) -> list[str]:
-    rows = conn.execute("SELECT DISTINCT c.source FROM cites c JOIN docs d ON d.id = c.doc "
-                        "WHERE d.version = ?", (version,))
-    return [r[0] for r in rows]
+    return [r[0] for r in conn.execute("SELECT DISTINCT source FROM cites WHERE version = ?", (version,))]
 
 
 def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
@@ -278,6 +310,7 @@ def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
             f"WHERE f.doc IN ({marks}) AND f.facet IN {_COUNTED_FACETS} GROUP BY f.value", chunk).fetchall()
         conn.executemany("UPDATE concept_counts SET claims = claims - ? WHERE concept = ?",
                          [(n, value) for value, n in named])
+        _unfile_claims(conn, chunk)
         for table, column in (("docs_fts", "rowid"), ("facets", "doc"), ("cites", "doc"),
                               ("docs", "id")):
             conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
@@ -290,6 +323,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 
 def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = False) -> None:
+    claims: list[int] = []
     for doc in docs:
         if replace:
             _delete(conn, "iri = ?", (doc.iri,))
@@ -303,15 +337,84 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
                      (doc_id, doc.title, doc.body))
         facets = [("type", doc.type, doc.type)] + doc.facets
         if doc.type == "claim":
+            claims.append(doc_id)
             conn.executemany(
                 "INSERT INTO concept_counts(concept, kind, label, claims) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT(concept) DO UPDATE SET claims = claims + 1, label = excluded.label",
                 [(v, f, lab) for f, v, lab in dict.fromkeys(doc.facets) if f in _COUNTED_FACETS])
         conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, ?, ?, ?)",
                          [(doc_id, f, v, lab) for f, v, lab in dict.fromkeys(facets)])
-        conn.executemany("INSERT INTO cites(doc, source, labels) VALUES (?, ?, ?)",
-                         [(doc_id, s, " ".join(doc.cite_labels.get(s, ())) or None)
-                          for s in dict.fromkeys(doc.cites)])
+        conn.executemany(
+            "INSERT INTO cites(doc, source, labels, context, version, position) VALUES (?, ?, ?, ?, ?, ?)",
+            [(doc_id, s, " ".join(doc.cite_labels.get(s, ())) or None, doc.context, doc.version, doc.position)
+             for s in dict.fromkeys(doc.cites)])
+    for chunk in _chunks(claims, 500):
+        _file_claims(conn, chunk)
+
+
+# -- concept pages' lists, filed at index time -------------------------------------------
+def _sync_broader(store: ClaimStore, conn: sqlite3.Connection) -> bool:
+    """Bring the closed hierarchy in step with the vocabulary; True if it changed
+    (the claims filed under concepts must then be filed again)."""
+    pairs = {(row["concept"], row["ancestor"]) for row in store.select("search-broader")}
+    if pairs == set(conn.execute("SELECT concept, ancestor FROM broader")):
+        return False
+    conn.execute("DELETE FROM broader")
+    conn.executemany("INSERT INTO broader(concept, ancestor) VALUES (?, ?)", sorted(pairs))
+    return True
+
+
+def _refile_claims(conn: sqlite3.Connection) -> None:
+    for table in ("concept_claims", "pair_claims", "matrix_cells"):
+        conn.execute(f"DELETE FROM {table}")  # table names are constants
+    claims = [r[0] for r in conn.execute("SELECT id FROM docs WHERE type = 'claim'")]
+    for chunk in _chunks(claims, 500):
+        _file_claims(conn, chunk)
+
+
+def _file_claims(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """File claims (written with their facets) under every concept they name and
+    every broader one, under the drug-condition pairs they name, and count them
+    into the evidence-matrix cells."""
+    marks = ",".join("?" * len(ids))
+    conn.execute(
+        f"""INSERT INTO concept_claims(concept, doc, context, version, position)
+            WITH named AS (SELECT DISTINCT doc, value FROM facets
+                            WHERE doc IN ({marks}) AND facet IN {_COUNTED_FACETS}),
+                 filed AS (SELECT doc, value AS concept FROM named
+                           UNION SELECT named.doc, b.ancestor FROM named JOIN broader b ON b.concept = named.value)
+            SELECT filed.concept, filed.doc, d.context, d.version, d.position
+              FROM filed JOIN docs d ON d.id = filed.doc""", ids)
+    conn.execute(
+        f"""INSERT INTO pair_claims(drug, condition, doc)
+            SELECT DISTINCT drug.value, condition.value, drug.doc FROM facets drug
+              JOIN facets condition ON condition.doc = drug.doc AND condition.facet = 'condition'
+             WHERE drug.doc IN ({marks}) AND drug.facet = 'drug'""", ids)
+    conn.executemany(
+        "INSERT INTO matrix_cells(concept, drug, condition, rank, claims) VALUES (?, ?, ?, ?, ?) "
+        "ON CONFLICT(concept, drug, condition, rank) DO UPDATE SET claims = claims + excluded.claims",
+        _matrix_counts(conn, ids, marks))
+
+
+def _unfile_claims(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """Undo ``_file_claims`` for claims about to be deleted (other ids are ignored)."""
+    marks = ",".join("?" * len(ids))
+    counts = _matrix_counts(conn, ids, marks)
+    conn.executemany("UPDATE matrix_cells SET claims = claims - ? WHERE concept = ? AND drug = ? "
+                     "AND condition = ? AND rank = ?", [(n, *key) for *key, n in counts])
+    conn.executemany("DELETE FROM matrix_cells WHERE concept = ? AND drug = ? AND condition = ? "
+                     "AND rank = ? AND claims <= 0", [tuple(key) for *key, _ in counts])
+    for table in ("concept_claims", "pair_claims"):
+        conn.execute(f"DELETE FROM {table} WHERE doc IN ({marks})", ids)
+
+
+def _matrix_counts(conn: sqlite3.Connection, ids: list[int], marks: str) -> list[tuple]:
+    """(concept, drug, condition, rank, claims) of the filed claims ``ids``."""
+    return conn.execute(
+        f"""SELECT filed.concept, pair.drug, pair.condition, COALESCE(d.rank, 0), COUNT(*)
+              FROM concept_claims filed JOIN pair_claims pair ON pair.doc = filed.doc
+              JOIN docs d ON d.id = filed.doc
+             WHERE filed.doc IN ({marks}) GROUP BY 1, 2, 3, 4""", ids).fetchall()
 
 
 # -- documents from the store -----------------------------------------------------------
@@ -371,25 +474,27 @@ def _label_order(label: str) -> tuple:
     return (0, int(label), "") if label.isdecimal() else (1, 0, label)
 
 
-def _source_docs(store: ClaimStore, sources: Iterable[str] | None) -> Iterator[_Doc]:
+def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: Iterable[str] | None) -> Iterator[_Doc]:
+    """Source documents; the article versions citing each are read from the index's
+    claims (written first), not from the store, where a source cited by n versions
+    costs a scan of all n."""
     if sources is None:
         rows = store.select("search-sources")
-        citers = store.select("search-source-citers")
         states = store.select("search-source-resolution")
+        citers = conn.execute("SELECT DISTINCT source, version, context FROM cites").fetchall()
     else:
-        rows, citers, states = [], [], []
+        rows, states, citers = [], [], []
         for iri in sources:
             rows += store.select("search-sources", source=NamedNode(iri))
-            citers += store.select("search-source-citers", source=NamedNode(iri))
             states += store.select("search-source-resolution", source=NamedNode(iri))
+            citers += conn.execute("SELECT DISTINCT source, version, context FROM cites WHERE source = ?",
+                                   (iri,)).fetchall()
     resolution = {row["source"]: row["resolution"] for row in states if row["source"]}
     cited_in: dict[str, list[tuple[str, str]]] = {}
-    for row in citers:
-        title = _clean(row["article_title"]) or _local_name(row["version"])
-        cited_in.setdefault(row["source"], []).append((row["version"], title))
+    for source, version, title in citers:
+        cited_in.setdefault(source, []).append((version, title))
+    rows = [row for row in rows if row["source"] is not None]  # an aggregate over nothing: gone
     for row in rows:
-        if row["source"] is None:  # an aggregate over nothing: the source is gone
-            continue
         doc = _source_doc(row, sorted(cited_in.get(row["source"], [])))
         if row["source"] in resolution:  # not a search facet (FACETS): home page counts
             doc.facets.append(("resolution", resolution[row["source"]], resolution[row["source"]]))

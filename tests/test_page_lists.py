@@ -105,8 +105,7 @@ def assert_concept_lists_match(store):
     for row in store.select(OLD_CONCEPT_CLAIMS):
         expected[row["concept"]][row["claim"]].add(row["via"])
     for concept in named_concepts(store):
-        concepts = page_lists.concept_and_narrower(store, concept)
-        paged = page_lists.concept_claims(store, concepts, per_page=EVERYTHING)
+        paged = page_lists.concept_claims(store, concept, per_page=EVERYTHING)
         assert paged.total == len(expected[concept]), concept
         assert {c["iri"]: {iri for iri, _ in c["via"]} for c in listed(paged)} == expected[concept], concept
 
@@ -120,7 +119,7 @@ def assert_evidence_matrices_match(store):
                 for concept, pairs in ranks.items()}
     assert expected, "no claim names a drug and a condition together"
     for concept in named_concepts(store):
-        cells = page_lists.evidence_cells(store, page_lists.concept_and_narrower(store, concept))
+        cells = page_lists.evidence_cells(store, concept)
         assert {(c["drug"], c["condition"]): (c["claims"], c["best_rank"]) for c in cells} \
             == expected.get(concept, {}), concept
 
@@ -244,10 +243,11 @@ def test_source_page_pages_its_citing_claims(seed_store, monkeypatch):
 
 
 def test_concept_page_counts_narrower_concepts_and_pages(seed_store):
-    concepts = page_lists.concept_and_narrower(seed_store, "https://w3id.org/claimgraph/id/drug/corticosteroids")
-    assert "https://w3id.org/claimgraph/id/drug/prednisone" in concepts
-    everything = page_lists.concept_claims(seed_store, concepts, per_page=EVERYTHING)
-    first = page_lists.concept_claims(seed_store, concepts, per_page=1)
+    corticosteroids = "https://w3id.org/claimgraph/id/drug/corticosteroids"
+    assert "https://w3id.org/claimgraph/id/drug/prednisone" in page_lists.concept_and_narrower(
+        seed_store, corticosteroids)
+    everything = page_lists.concept_claims(seed_store, corticosteroids, per_page=EVERYTHING)
+    first = page_lists.concept_claims(seed_store, corticosteroids, per_page=1)
     assert first.total == everything.total > 1 and first.pages == everything.total
     assert listed(first)[0]["iri"] == listed(everything)[0]["iri"]
 
