@@ -95,7 +95,9 @@ def refresh(store, versions) -> None:
     if versions is None:
         _recompute(store, store.select("evidence-version-citations"))
     else:
-        _recompute(store, _rows_for(store, "evidence-version-citations", "graph", versions))
+        # One bound query per version: 1 ms each, where a VALUES block of versions is not.
+        _recompute(store, [row for version in dict.fromkeys(versions)
+                           for row in store.select("evidence-version-citations", graph=version)])
 
 
 def refresh_sources(store, sources) -> None:

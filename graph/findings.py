@@ -258,8 +258,8 @@ def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | N
 
 
 def _version_sources(store: ClaimStore, versions: list[NamedNode]) -> set[str]:
-    return {row["source"] for chunk in derived.chunks(v.value for v in versions)
-            for row in store.select(queries.with_iri_values("findings-version-sources", version=chunk))}
+    return {row["source"] for version in dict.fromkeys(versions)
+            for row in store.select("findings-version-sources", version=version)}
 
 
 def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad]) -> None:

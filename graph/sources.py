@@ -28,9 +28,9 @@ from urllib.parse import quote
 from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.loaders import FileResult
-from claimgraph.loaders.records import Identifiers, Source, SourceRecord
+from claimgraph.loaders.records import Source, SourceRecord
 
-from . import evidence, findings, iris
+from . import derived, evidence, findings, iris, queries
 from .mapping import QuadSink, integer, organisation_quads, resolver_links, source_quads
 from .namespaces import (C4O, CG, CITO, DCTERMS, FABIO, PAV, PRISM, PROV, RDF, SCHEMA, XSD)
 from .store import ClaimStore
@@ -301,24 +301,52 @@ def _label_version_quads(sink: QuadSink, record: SourceRecord, label: NamedNode,
 # -- derived-data hook -----------------------------------------------------------
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     """After articles load: fold their sources into stored ones with a shared identifier,
-    note probable matches, withdraw guesses a record supersedes, recompute evidence levels."""
+    note probable matches, withdraw guesses a record supersedes, recompute evidence levels.
+    Reads a query per version, then VALUES blocks of sources, not a query per source."""
     if versions is None:
         rows = store.select("sources-in-version")
     else:
-        rows = [row for version in versions for row in store.select("sources-in-version", version=version)]
-    touched: list[NamedNode] = []
+        rows = [row for version in dict.fromkeys(versions)  # bound: 2 ms a version
+                for row in store.select("sources-in-version", version=version)]
+    unidentified: dict[str, bool] = {}
+    for row in rows:  # a node cited by several versions is unidentified if every one says so
+        unidentified[row["source"]] = unidentified.get(row["source"], True) and not any(
+            row[name] for name in ("doi", "pmid", "pmcid", "setid"))
+    identified_matches = _batched_matches(store, "sources-identifier-matches", unidentified, "described")
+    folded: dict[str, str] = {}
+    for node, found in identified_matches.items():
+        if found:  # record-described first, then by IRI: as ``matches`` orders them
+            into = min(found, key=lambda f: (not found[f], f))
+            while into in folded:
+                into = folded[into]
+            if into != node:
+                fold(store, NamedNode(node), NamedNode(into))
+                folded[node] = into
+    left = [node for node in unidentified if node not in folded]
+    probable = QuadSink(iris.GRAPH_SOURCES)
+    for node, found in _batched_matches(store, "sources-title-key-matches", left, "identified").items():
+        for other, identified in sorted(found.items()):
+            if other in folded or (identified and not unidentified[node]):
+                continue  # both identified, by different identifiers: two works that share a title
+            probable.add(NamedNode(node), CG.probableMatch, NamedNode(other))
+            probable.add(NamedNode(other), CG.probableMatch, NamedNode(node))
+    if probable.quads:
+        store.write(probable.quads)
+    touched = [NamedNode(folded.get(node, node)) for node in unidentified]
     graphs = sorted({row["version"] for row in rows})
-    for row in rows:
-        node = NamedNode(row["source"])
-        source = Source(identifiers=Identifiers(doi=row["doi"], pmid=row["pmid"], pmcid=row["pmcid"],
-                                                setid=row["setid"]),
-                        title=row["title"], year=int(row["year"]) if row["year"] else None)
-        found = matches(store, source, exclude=node)
-        if found:
-            fold(store, node, found[0])
-            node = found[0]
-        else:
-            note_probable_matches(store, node, source)
-        touched.append(node)
     settle(store, touched, [NamedNode(g) for g in graphs] if versions is not None else None)
     evidence.refresh(store, versions)
+
+
+def _rows_for(store: ClaimStore, query: str, variable: str, nodes) -> list[dict]:
+    """Rows of ``query`` with its ``#VALUES ?variable`` line filled, a block of IRIs at a time."""
+    return [row for chunk in derived.chunks(nodes)
+            for row in store.select(queries.with_iri_values(query, **{variable: chunk}))]
+
+
+def _batched_matches(store: ClaimStore, query: str, nodes, flag: str) -> dict[str, dict[str, bool]]:
+    """{node: {other node: flag}} for ``nodes``, from a query with ``#VALUES ?source``."""
+    found: dict[str, dict[str, bool]] = {node: {} for node in nodes}
+    for row in _rows_for(store, query, "source", nodes):
+        found[row["source"]][row["other"]] = bool(row[flag])
+    return found
