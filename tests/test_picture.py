@@ -6,6 +6,7 @@ from __future__ import annotations
 import xml.etree.ElementTree as ET
 
 import pytest
+from pyoxigraph import NamedNode
 
 from claimgraph.graph import picture
 
@@ -62,6 +63,63 @@ def test_svg_is_well_formed_with_a_legend(seed_store, what):
     assert "Legend" in texts
     assert root.find(SVG + "title").text == f"Provenance of this {what}"
     assert not list(root.iter(SVG + "script")) and not list(root.iter(SVG + "foreignObject"))
+
+
+def _most_cited_source(store) -> tuple[str, int]:
+    row = store.select("SELECT ?s (COUNT(DISTINCT ?c) AS ?n) WHERE { ?c cito:cites ?s } "
+                       "GROUP BY ?s ORDER BY DESC(?n) ?s LIMIT 1")[0]
+    return row["s"], row["n"]
+
+
+def test_source_picture_reads_one_column_of_citers_and_counts_the_rest(seed_store, monkeypatch):
+    source, citers = _most_cited_source(seed_store)
+    assert citers > 3
+    monkeypatch.setattr(picture, "MAX_PER_COLUMN", 3)  # the seed has no source with 30 citers
+    graph, focus = picture.provenance_graph(seed_store, source)
+    claims = [n for n, d in graph.nodes(data=True) if d["type"] == "claim"]
+    assert len(claims) == 2 and graph.graph["totals"] == {"claim": citers, "article": 1}
+    assert all(graph.has_edge(claim, source) for claim in claims)
+    svg = picture.render_svg(graph, focus)
+    assert f">+{citers - 2} more<" in svg  # the same note as when every citer was read
+    assert f"{citers} claims" in ET.fromstring(svg).find(SVG + "desc").text
+    again, _ = picture.provenance_graph(seed_store, source)
+    assert sorted(again.nodes) == sorted(graph.nodes)  # the same claims every time
+
+
+def test_source_query_fetches_at_most_a_column():
+    from claimgraph.graph import queries
+
+    assert queries.get("picture-source").split()[-2:] == ["LIMIT", str(picture.MAX_PER_COLUMN)]
+
+
+def test_sources_and_publishers_are_named_as_search_names_them(seed_store):
+    """Read in the drawn versions only, but (with one article) as search-sources.rq reads them."""
+    from claimgraph.graph.search import SOURCE_KINDS, source_title
+
+    graph, _ = picture.provenance_graph(seed_store, _version(seed_store))
+    sources = [n for n, d in graph.nodes(data=True) if d["type"] == "source"]
+    organisations = [n for n, d in graph.nodes(data=True) if d["type"] == "organisation"]
+    assert len(sources) > 3 and organisations
+    for source in sources:
+        row = seed_store.select("search-sources", source=NamedNode(source))[0]
+        assert graph.nodes[source]["label"] == source_title(row)
+        assert graph.nodes[source]["style"] == SOURCE_KINDS.get(row["kind"] or "", "source")
+        assert set(graph.successors(source)) == {r["o"] for r in seed_store.select(
+            "SELECT DISTINCT ?s ?o WHERE { ?s dcterms:publisher ?o }", s=NamedNode(source))}
+    labels = picture._labels(seed_store, organisations)
+    for organisation in organisations:
+        assert graph.nodes[organisation]["label"] == picture._describe(
+            organisation, "organisation", labels[organisation])["label"]
+
+
+def test_a_source_no_drawn_version_cites_is_described_from_a_graph_that_does(seed_store):
+    import networkx as nx
+
+    source, _ = _most_cited_source(seed_store)
+    graph = nx.DiGraph()
+    graph.add_node(source, type="source")  # as in a picture of a source no current version cites
+    row = seed_store.select("search-sources", source=NamedNode(source))[0]
+    assert picture._sources(seed_store, graph)[source]["title"] == row["title"]
 
 
 def test_unknown_iri_has_no_picture(seed_store):
