@@ -86,6 +86,22 @@ def test_source_picture_reads_one_column_of_citers_and_counts_the_rest(seed_stor
     assert sorted(again.nodes) == sorted(graph.nodes)  # the same claims every time
 
 
+def test_source_picture_counts_and_draws_current_versions_only(store, load_paths, tmp_path):
+    revised = tmp_path / "seed-revised.txt"
+    revised.write_text(SEED.read_text(encoding="utf-8").replace(
+        "Rituximab may be considered", "Rituximab may now be considered"), encoding="utf-8")
+    assert all(o.ok for o in load_paths(SEED, revised))
+    current = store.select("SELECT ?v WHERE { ?v a cg:Article FILTER NOT EXISTS { ?n prov:wasRevisionOf ?v } }")
+    assert len(current) == 1 and len(store.select("SELECT ?v WHERE { ?v a cg:Article }")) == 2
+    version = current[0]["v"]
+    source, _ = _most_cited_source(store)
+    citing = store.select("SELECT DISTINCT ?v ?s ?c WHERE { GRAPH ?v { ?c cito:cites ?s } }",
+                          v=NamedNode(version), s=NamedNode(source))
+    graph, _ = picture.provenance_graph(store, source)
+    assert graph.graph["totals"] == {"claim": len(citing), "article": 1}
+    assert {n for n, d in graph.nodes(data=True) if d["type"] == "article"} == {version}
+
+
 def test_source_query_fetches_at_most_a_column():
     from claimgraph.graph import queries
 
