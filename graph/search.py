@@ -11,8 +11,10 @@ readers see the old index or the new one, never half of it.
 Three kinds of documents: ``claim`` (the sentence), ``source`` (title, or what
 the citing article says of an unidentified source) and ``concept`` (a condition
 or drug with all its labels). Facets are rows of ``facets(doc, facet, value,
-label)``; a claim's source kinds and organisations are read through the sources
-it cites, so a source record loaded later shows in the claims' facets at once.
+label)``; a claim also carries the kinds and organisations of the sources it
+cites, copied when either is written (``_inherit_source_facets``), so a source
+record loaded later shows in the claims' facets at once and a search counts
+facets from one table (``search_query``).
 
 The same tables feed the browser's cross-article lists (``page_lists``): a
 claim's strongest evidence rank (``docs.rank``), the reference labels it cites
@@ -37,7 +39,6 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from markupsafe import Markup, escape
 from pyoxigraph import NamedNode
 
 from . import evidence
@@ -45,7 +46,7 @@ from .namespaces import CG
 from .store import ClaimStore
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "4"
+SCHEMA_VERSION = "5"  # 5: claims carry their sources' kind/organisation facets
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -68,12 +69,14 @@ CREATE TABLE IF NOT EXISTS docs (
     rank INTEGER);  -- a claim's strongest evidence level (1 = strongest); NULL when none
 CREATE INDEX IF NOT EXISTS docs_version ON docs(version);
 CREATE INDEX IF NOT EXISTS docs_type ON docs(type);
+-- The search page's order when nothing is typed (search_query walks it for large result sets).
+CREATE INDEX IF NOT EXISTS docs_browse ON docs(type, context, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2');
 CREATE TABLE IF NOT EXISTS facets (doc INTEGER NOT NULL, facet TEXT NOT NULL,
     value TEXT NOT NULL, label TEXT NOT NULL);
 CREATE INDEX IF NOT EXISTS facets_doc ON facets(doc);
-CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value);
+CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value, doc);
 -- One row per (claim, source it cites), with the reference labels it cites the source
 -- by (space-separated) and the claim's article title, version and position copied:
 -- a source's citing claims are then read in page order straight from cites_source.
@@ -81,7 +84,8 @@ CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL, la
     context TEXT, version TEXT, position INTEGER);
 CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
 CREATE INDEX IF NOT EXISTS cites_source ON cites(source, context, version, position, doc);
-CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet);
+-- Covering: a search counts its hits' facets from this index alone.
+CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet, value, label);
 -- Every article version, current or not, with the claim counts its load recorded.
 CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,
     uncited INTEGER, current INTEGER NOT NULL);
@@ -111,14 +115,6 @@ CREATE INDEX IF NOT EXISTS pair_claims_doc ON pair_claims(doc);
 CREATE TABLE IF NOT EXISTS matrix_cells (concept TEXT NOT NULL, drug TEXT NOT NULL,
     condition TEXT NOT NULL, rank INTEGER NOT NULL, claims INTEGER NOT NULL,
     PRIMARY KEY (concept, drug, condition, rank));
--- Every facet of every document; source kinds and organisations reach claims
--- through what they cite.
-CREATE VIEW IF NOT EXISTS all_facets AS
-    SELECT doc, facet, value, label FROM facets
-    UNION
-    SELECT c.doc, f.facet, f.value, f.label
-      FROM cites c JOIN docs s ON s.iri = c.source JOIN facets f ON f.doc = s.id
-     WHERE f.facet IN ('kind', 'organisation');
 """
 
 # Everything _SCHEMA creates, dropped when an index of an older schema is opened.
@@ -127,6 +123,7 @@ _SCHEMA_OBJECTS = (("VIEW", "all_facets"), ("TABLE", "docs"), ("TABLE", "docs_ft
                    ("TABLE", "concept_counts"), ("TABLE", "broader"), ("TABLE", "concept_claims"),
                    ("TABLE", "pair_claims"), ("TABLE", "matrix_cells"))
 _COUNTED_FACETS = ("condition", "drug")  # claim facets concept_counts counts
+_INHERITED_FACETS = ("kind", "organisation")  # source facets the claims citing a source carry too
 
 _memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKeyDictionary()
 
@@ -324,6 +321,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = False) -> None:
     claims: list[int] = []
+    inheriting: set[int] = set()  # claims written, and claims citing a source written
     for doc in docs:
         if replace:
             _delete(conn, "iri = ?", (doc.iri,))
@@ -338,6 +336,7 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
         facets = [("type", doc.type, doc.type)] + doc.facets
         if doc.type == "claim":
             claims.append(doc_id)
+            inheriting.add(doc_id)
             conn.executemany(
                 "INSERT INTO concept_counts(concept, kind, label, claims) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT(concept) DO UPDATE SET claims = claims + 1, label = excluded.label",
@@ -348,8 +347,24 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
             "INSERT INTO cites(doc, source, labels, context, version, position) VALUES (?, ?, ?, ?, ?, ?)",
             [(doc_id, s, " ".join(doc.cite_labels.get(s, ())) or None, doc.context, doc.version, doc.position)
              for s in dict.fromkeys(doc.cites)])
+        if doc.type == "source":
+            inheriting.update(r[0] for r in conn.execute("SELECT doc FROM cites WHERE source = ?", (doc.iri,)))
     for chunk in _chunks(claims, 500):
         _file_claims(conn, chunk)
+    for chunk in _chunks(sorted(inheriting), 500):
+        _inherit_source_facets(conn, chunk)
+
+
+def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:
+    """Give claims ``ids`` the kinds and organisations of the sources they cite, as
+    indexed now (claims have none of their own: these rows are all inherited)."""
+    marks = ",".join("?" * len(ids))
+    conn.execute(f"DELETE FROM facets WHERE doc IN ({marks}) AND facet IN {_INHERITED_FACETS}", ids)
+    conn.execute(
+        f"""INSERT INTO facets(doc, facet, value, label)
+            SELECT DISTINCT c.doc, f.facet, f.value, f.label FROM cites c
+              JOIN docs s ON s.iri = c.source JOIN facets f ON f.doc = s.id AND f.facet IN {_INHERITED_FACETS}
+             WHERE c.doc IN ({marks})""", ids)
 
 
 # -- concept pages' lists, filed at index time -------------------------------------------
@@ -544,123 +559,6 @@ def _local_name(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
-# -- searching ------------------------------------------------------------------------
-@dataclass
-class Hit:
-    iri: str
-    type: str
-    title: Markup  # escaped, matches in <mark>
-    snippet: Markup
-    context: str | None
-    score: float
-
-
-@dataclass
-class FacetValue:
-    value: str
-    label: str
-    count: int
-    selected: bool
-
-
-@dataclass
-class SearchResult:
-    query: str
-    effective_query: str  # what FTS5 ran: the query, or its words quoted
-    fell_back: bool  # the query was not valid FTS5 syntax
-    total: int
-    page: int
-    per_page: int
-    hits: list[Hit]
-    facets: dict[str, list[FacetValue]]
-
-    @property
-    def pages(self) -> int:
-        return max(1, -(-self.total // self.per_page))
-
-
-def as_plain_words(query: str) -> str:
-    """The query with every word quoted: each taken literally, all required.
-    (One phrase of the whole query would demand the words be adjacent, so a
-    stray operator such as ``AND (`` would then match nothing.)"""
-    return " ".join('"' + word.replace('"', '""') + '"' for word in query.split())
-
-
-def search(store: ClaimStore, query: str, filters: dict[str, str] | None = None, *,
-           page: int = 1, per_page: int = 20, facet_limit: int = 12) -> SearchResult:
-    """Documents matching ``query`` (FTS5 syntax; anything that is not valid
-    FTS5 is searched as plain words), narrowed by ``filters`` (facet -> value)."""
-    ensure_index(store)
-    # Control characters out first: FTS5 reads NUL as the end of the query, even quoted.
-    query = " ".join(query.translate(_CONTROL_CHARACTERS).split())
-    filters = {k: v for k, v in (filters or {}).items() if k in FACETS and v}
-    page = max(1, page)
-    with _connect(store) as conn:
-        try:
-            return _run(conn, query, query, False, filters, page, per_page, facet_limit)
-        except sqlite3.OperationalError:  # FTS5 syntax error in what the user typed
-            return _run(conn, query, as_plain_words(query), True, filters, page, per_page, facet_limit)
-
-
-def _run(conn: sqlite3.Connection, query: str, match: str, fell_back: bool,
-         filters: dict[str, str], page: int, per_page: int, facet_limit: int) -> SearchResult:
-    # Facet filters as a condition on docs d; the text match is added where needed.
-    where, params = ["1"], []
-    for facet, value in sorted(filters.items()):
-        where.append("d.id IN (SELECT doc FROM all_facets WHERE facet = ? AND value = ?)")
-        params += [facet, value]
-    if query:
-        where.append("d.id IN (SELECT rowid FROM docs_fts WHERE docs_fts MATCH ?)")
-        params.append(match)
-    condition = " AND ".join(where)
-    total = conn.execute(f"SELECT COUNT(*) FROM docs d WHERE {condition}", params).fetchone()[0]
-    facet_condition, facet_params = " AND ".join(where[:len(filters) + 1]), params[:2 * len(filters)]
-    offset = (page - 1) * per_page
-    if query:
-        rows = conn.execute(
-            "SELECT d.iri, d.type, highlight(docs_fts, 0, ?, ?), "
-            "snippet(docs_fts, 1, ?, ?, '…', 24), d.body, d.context, bm25(docs_fts, 4.0, 1.0) AS score "
-            "FROM docs_fts JOIN docs d ON d.id = docs_fts.rowid "
-            f"WHERE docs_fts MATCH ? AND {facet_condition} "
-            "ORDER BY score, d.type, d.iri LIMIT ? OFFSET ?",
-            [_OPEN, _CLOSE, _OPEN, _CLOSE, match] + facet_params + [per_page, offset]).fetchall()
-    else:  # browsing by facets alone
-        rows = conn.execute(
-            "SELECT d.iri, d.type, d.title, '', d.body, d.context, 0 FROM docs d "
-            f"WHERE {condition} ORDER BY d.type, d.context, d.position, d.title LIMIT ? OFFSET ?",
-            params + [per_page, offset]).fetchall()
-    hits = [Hit(iri=iri, type=kind, title=highlighted(title), snippet=_snippet(snippet, body),
-                context=context, score=score)
-            for iri, kind, title, snippet, body, context, score in rows]
-    facets = {}
-    for facet in FACETS:
-        counts = conn.execute(
-            "SELECT f.value, f.label, COUNT(DISTINCT f.doc) AS n FROM all_facets f "
-            f"JOIN docs d ON d.id = f.doc WHERE f.facet = ? AND {condition} "
-            "GROUP BY f.value ORDER BY n DESC, f.label LIMIT ?",
-            [facet] + params + [facet_limit]).fetchall()
-        values = [FacetValue(v, lab, n, filters.get(facet) == v) for v, lab, n in counts]
-        if facet in filters and not any(v.selected for v in values):
-            values.insert(0, FacetValue(filters[facet], filters[facet], 0, True))
-        if values:
-            facets[facet] = values
-    return SearchResult(query=query, effective_query=match, fell_back=fell_back, total=total,
-                        page=page, per_page=per_page, hits=hits, facets=facets)
-
-
-def _snippet(snippet: str, body: str) -> Markup:
-    if _OPEN in snippet:
-        return highlighted(snippet)
-    if not snippet and body:  # match in the title only: show the start of the body
-        return escape(body[:160] + ("…" if len(body) > 160 else ""))
-    return highlighted(snippet)
-
-
-def highlighted(text: str) -> Markup:
-    """Escape ``text`` and only then turn the match markers into <mark> elements."""
-    return Markup(str(escape(text)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
-
-
 # -- agreement with the store ------------------------------------------------------------
 def drift(store: ClaimStore) -> dict[str, dict[str, int]]:
     """Per document type, how many the store has, the index has, and how many are
@@ -682,3 +580,7 @@ def drift(store: ClaimStore) -> dict[str, dict[str, int]]:
 
 def in_step(report: dict[str, dict[str, int]]) -> bool:
     return all(row["missing"] == 0 and row["extra"] == 0 for row in report.values())
+
+
+# Searching lives in search_query; its names are re-exported so callers keep using search.*.
+from .search_query import FacetValue, Hit, SearchResult, as_plain_words, highlighted, search  # noqa: E402,F401

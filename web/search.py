@@ -29,39 +29,44 @@ def _arguments() -> tuple[str, dict[str, str], int]:
 
 
 def _run():
+    """The search of this request, and the articles its results come from (up to
+    one more than an export may select). One search gives both: its facets are
+    counted with the export's limit and cut to ``FACET_LIMIT`` for showing."""
     query, filters, page = _arguments()
     result = search_index.search(get_store(), query, filters, page=page, per_page=PER_PAGE,
-                                 facet_limit=FACET_LIMIT)
-    return query, filters, result
+                                 facet_limit=MAX_EXPORT_ARTICLES + 1)
+    articles = [v.value for v in result.facets.get("article", [])]
+    result.facets = {name: _shown(values) for name, values in result.facets.items()}
+    return query, filters, result, articles
 
 
-def _export_selection(query: str, filters: dict[str, str], result) -> tuple[dict | None, str | None]:
+def _shown(values: list) -> list:
+    """The first ``FACET_LIMIT`` values of a facet, and a selected one further down."""
+    return values[:FACET_LIMIT] + [v for v in values[FACET_LIMIT:] if v.selected]
+
+
+def _export_selection(query: str, filters: dict[str, str], result,
+                      articles: list[str]) -> tuple[dict | None, str | None]:
     """The articles the results come from, as an audit-export selection.
 
     The export routes select whole articles (by article, source or concept), not
-    search hits, so a search exports the articles of its results. The facet of
-    the page is complete when it lists fewer values than its limit; otherwise
-    the search runs once more for the full list. Returns (selection, note).
+    search hits, so a search exports the articles of its results: all of them
+    only if the facets were counted over every hit. Returns (selection, note).
     """
-    if not result.total or not (query or filters):
+    if not result.total or not (query or filters) or not articles:
         return None, None
-    articles = [v.value for v in result.facets.get("article", [])]
-    if len(articles) >= FACET_LIMIT:
-        wider = search_index.search(get_store(), query, filters, page=1, per_page=1,
-                                    facet_limit=MAX_EXPORT_ARTICLES + 1)
-        articles = [v.value for v in wider.facets.get("article", [])]
-    if not articles:
-        return None, None
+    narrow = "narrow the search (an article, drug or condition facet) to export them."
     if len(articles) > MAX_EXPORT_ARTICLES:
-        return None, (f"The results come from more than {MAX_EXPORT_ARTICLES} articles: narrow the search "
-                      "(an article, drug or condition facet) to export them.")
+        return None, f"The results come from more than {MAX_EXPORT_ARTICLES} articles: {narrow}"
+    if result.facets_partial:
+        return None, f"Too many results to list the articles they come from: {narrow}"
     return {"article": sorted(articles)}, None
 
 
 @bp.get("/search")
 def search_page():
-    query, filters, result = _run()
-    export_selection, export_note = _export_selection(query, filters, result)
+    query, filters, result, articles = _run()
+    export_selection, export_note = _export_selection(query, filters, result, articles)
 
     def link(**changes):
         """This search with some parameters changed (None removes one); page resets."""
@@ -79,12 +84,12 @@ def search_page():
 
 @bp.get("/search.json")
 def search_json():
-    _, filters, result = _run()
+    _, filters, result, _ = _run()
     return jsonify({
         "query": result.query, "effective_query": result.effective_query,
         "fell_back_to_plain_words": result.fell_back, "filters": filters,
         "total": result.total, "page": result.page, "pages": result.pages,
-        "per_page": result.per_page,
+        "per_page": result.per_page, "facets_counted": result.facets_counted,
         "hits": [{"iri": h.iri, "type": h.type, "page": page_path(h.iri),
                   "title_html": str(h.title), "snippet_html": str(h.snippet),
                   "context": h.context} for h in result.hits],
