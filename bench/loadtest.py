@@ -97,6 +97,15 @@ class LoadTestServer(Server):
             stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO,
             env=os.environ | {TOKEN_ENV: token} | ({TRACEMALLOC_ENV: str(tracemalloc_frames)} if tracemalloc_frames else {}))
 
+    def release_freed_memory(self) -> tuple[float | None, float | None]:
+        """Server RSS (MB) before and after it hands the allocator's free memory back (SIGUSR2)."""
+        before = process_memory_mb(self.process.pid)
+        if self.process.poll() is None:
+            os.kill(self.process.pid, signal.SIGUSR2)
+            time.sleep(1.0)
+        after = process_memory_mb(self.process.pid)
+        return (before and before["rss"]), (after and after["rss"])
+
     def log_python_memory(self) -> None:
         """Ask the server (this run's own process) to log where its Python memory grew."""
         if self.process.poll() is None:
@@ -324,6 +333,7 @@ def run(args) -> dict:
             client.join(max(0.0, deadline - time.monotonic()))
         elapsed = time.monotonic() - started
         memory_stop.set()
+        rss_before_trim, rss_after_trim = server.release_freed_memory()
         if args.tracemalloc:
             server.log_python_memory()
         unfinished = sum(client.is_alive() for client in clients)
@@ -334,7 +344,9 @@ def run(args) -> dict:
         stop.set()
         memory_stop.set()
         server.stop()
-    return report(args, recorder, samples, trajectory, elapsed, unfinished, loaded_titles, missing)
+    result = report(args, recorder, samples, trajectory, elapsed, unfinished, loaded_titles, missing)
+    result["server_rss_mb_before_and_after_malloc_trim"] = [rss_before_trim, rss_after_trim]
+    return result
 
 
 def report(args, recorder: Recorder, samples, trajectory, elapsed: float, unfinished: int, loaded_titles,
@@ -383,6 +395,10 @@ def markdown(result: dict) -> str:
         lines.append(f"Server RSS (MB, min/median/max) {memory['windows_s'][0]} s: {memory['first_window_mb']}, "
                      f"{memory['windows_s'][1]} s: {memory['last_window_mb']}; growth {memory['growth']:+.1%} "
                      f"({'flat' if memory['flat'] else 'NOT flat'}, band {memory['band']:.0%}).")
+    trimmed = result.get("server_rss_mb_before_and_after_malloc_trim")
+    if trimmed and None not in trimmed:
+        lines.append(f"After the run the server handed the allocator's free memory back (malloc_trim): RSS "
+                     f"{trimmed[0]:.0f} MB -> {trimmed[1]:.0f} MB.")
     if result["memory_trajectory"]:
         lines += ["", "| s | server RSS MB | of it anonymous | file-backed | children (workers) RSS MB |",
                   "|---:|---:|---:|---:|---:|"]
