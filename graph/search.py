@@ -46,7 +46,7 @@ from .namespaces import CG
 from .store import ClaimStore
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "5"  # 5: claims carry their sources' kind/organisation facets
+SCHEMA_VERSION = "6"  # 5: claims carry their sources' kind/organisation facets; 6: versions carry number and load time
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -86,9 +86,12 @@ CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
 CREATE INDEX IF NOT EXISTS cites_source ON cites(source, context, version, position, doc);
 -- Covering: a search counts its hits' facets from this index alone.
 CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet, value, label);
--- Every article version, current or not, with the claim counts its load recorded.
+-- Every article version, current or not, with the claim counts its load recorded, its
+-- number and when it was loaded (xsd:dateTime text); title as the article gives it.
 CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,
-    uncited INTEGER, current INTEGER NOT NULL);
+    uncited INTEGER, current INTEGER NOT NULL, number TEXT, loaded TEXT);
+-- The home page's most recently loaded articles: an index range read, LIMITed.
+CREATE INDEX IF NOT EXISTS versions_recent ON versions(current, loaded DESC, title, iri);
 -- How many current claims name each condition or drug, kept up as claims come and
 -- go: the home page's most-named lists without a scan of every claim's facets.
 CREATE TABLE IF NOT EXISTS concept_counts (concept TEXT PRIMARY KEY, kind TEXT NOT NULL,
@@ -288,8 +291,9 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
 
 def _write_versions(conn: sqlite3.Connection, rows: list[dict]) -> None:
     conn.executemany(
-        "INSERT OR REPLACE INTO versions(iri, title, claims, uncited, current) VALUES (?, ?, ?, ?, ?)",
-        [(r["version"], _clean(r["title"]) or None, r["claims"], r["uncited"], r["current"])
+        "INSERT OR REPLACE INTO versions(iri, title, claims, uncited, current, number, loaded) "
+        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+        [(r["version"], r["title"], r["claims"], r["uncited"], r["current"], r["number"], r["loaded"])
          for r in rows if r["version"] is not None])
 
 
@@ -371,12 +375,29 @@ def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:
 def _sync_broader(store: ClaimStore, conn: sqlite3.Connection) -> bool:
     """Bring the closed hierarchy in step with the vocabulary; True if it changed
     (the claims filed under concepts must then be filed again)."""
-    pairs = {(row["concept"], row["ancestor"]) for row in store.select("search-broader")}
+    pairs = _closure((row["concept"], row["parent"]) for row in store.select("search-broader"))
     if pairs == set(conn.execute("SELECT concept, ancestor FROM broader")):
         return False
     conn.execute("DELETE FROM broader")
     conn.executemany("INSERT INTO broader(concept, ancestor) VALUES (?, ?)", sorted(pairs))
     return True
+
+
+def _closure(edges: Iterable[tuple[str, str]]) -> set[tuple[str, str]]:
+    """Every (concept, ancestor at any depth) pair of direct broader edges; cycles end."""
+    parents: dict[str, set[str]] = {}
+    for concept, parent in edges:
+        parents.setdefault(concept, set()).add(parent)
+    pairs = set()
+    for concept in parents:
+        seen, todo = set(), list(parents[concept])
+        while todo:
+            ancestor = todo.pop()
+            if ancestor not in seen:
+                seen.add(ancestor)
+                todo.extend(parents.get(ancestor, ()))
+        pairs.update((concept, ancestor) for ancestor in seen if ancestor != concept)
+    return pairs
 
 
 def _refile_claims(conn: sqlite3.Connection) -> None:
