@@ -285,5 +285,17 @@ def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
     }
 
 
+def recent_articles(store: ClaimStore, limit: int = 50) -> list[dict]:
+    """Current article versions, most recently loaded first (then by title), as
+    page-home-articles.rq lists them; read along the versions_recent index."""
+    with _reading(store) as conn:
+        conn.row_factory = sqlite3.Row
+        rows = conn.execute(
+            "SELECT iri AS version, title, number, claims, uncited, loaded FROM versions "
+            "WHERE current = 1 AND title IS NOT NULL ORDER BY loaded DESC, title, iri LIMIT ?",
+            (limit,)).fetchall()
+    return [dict(row) for row in rows]
+
+
 __all__ = ["Paged", "citing_claims", "citing_article_count", "related_claims", "concept_and_narrower",
-           "concept_claims", "concepts_named", "evidence_cells", "home_lists"]
+           "concept_claims", "concepts_named", "evidence_cells", "home_lists", "recent_articles"]

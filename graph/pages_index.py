@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
-from . import page_lists
+from . import page_lists, queries
 from .namespaces import CG, DCTERMS, FABIO, PRISM, RDF, RDFS, SCHEMA, SKOS
 from .pages import (CONCEPT_KINDS, KIND_NAMES, _all, _first, level_for_rank, level_info,
                     link_label, properties)
@@ -18,6 +18,7 @@ from .search import SOURCE_KINDS
 from .store import ClaimStore
 
 TOP_CONCEPTS = 12
+HOME_ARTICLES = 50  # as page-home-articles.rq's LIMIT
 CLAIMS_PER_PAGE = 50  # claims listed per page on source and concept pages
 _KIND_NAMES_BY_INDEX_KIND = {name: KIND_NAMES[iri] for iri, name in SOURCE_KINDS.items()}
 
@@ -39,10 +40,23 @@ def home_page(store: ClaimStore) -> dict:
                              "sources": row["sources"], "resolved": row["resolved"]}
                             for row in lists["sources_by_kind"]],
         "top_drugs": lists["top_drugs"], "top_conditions": lists["top_conditions"],
-        "articles": store.select("page-home-articles"),
-        "loads": store.select("page-home-loads"),
+        "articles": page_lists.recent_articles(store, HOME_ARTICLES),
+        "loads": recent_loads(store),
         "table": [{"count": name, "value": value} for name, value in counts.items()],
     }
+
+
+def recent_loads(store: ClaimStore) -> list[dict]:
+    """page-home-loads.rq's rows, read for the most recent activities only: an ordered
+    scan of start times alone, then the details of those few. Should one of them not
+    be a load (nothing else records a start time today), every load is read instead."""
+    latest = {row["activity"] for row in store.select("page-home-load-times")}
+    if not latest:
+        return []
+    rows = store.select(queries.with_iri_values("page-home-loads", activity=latest))
+    if {row["activity"] for row in rows} != latest:
+        rows = store.select("page-home-loads")
+    return rows
 
 
 def source_page(store: ClaimStore, source: str, page: int = 1) -> dict | None:
@@ -153,4 +167,4 @@ def evidence_matrix(store: ClaimStore, concept: str) -> dict:
     }
 
 
-__all__ = ["home_page", "source_page", "concept_page", "evidence_matrix"]
+__all__ = ["home_page", "recent_loads", "source_page", "concept_page", "evidence_matrix"]
