@@ -14,7 +14,7 @@ from collections import Counter
 from pyoxigraph import NamedNode
 
 from . import pages_article, reviews
-from .findings import SEVERITY_NAMES
+from .findings import SEVERITY_NAMES, version_finding_rows
 from .pages_article import version_info
 from .store import ClaimStore
 
@@ -89,7 +89,7 @@ def findings_for(store: ClaimStore, version: str, claims: list[dict]) -> list[di
             if marker["source"]:
                 citing.setdefault(marker["source"]["iri"], []).append(claim)
     grouped: dict[str, dict] = {}
-    for row in store.select("audit-findings", version=NamedNode(version)):
+    for row in version_finding_rows(store, version):
         finding = grouped.setdefault(row["finding"], {
             "iri": row["finding"], "code": row["code"],
             "severity": SEVERITY_NAMES.get(row["severity"], "info"),

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode
 
 from claimgraph.graph import reviews
-from claimgraph.graph.findings import SEVERITY_NAMES
+from claimgraph.graph.findings import SEVERITY_NAMES, version_finding_rows
 from claimgraph.graph.store import ClaimStore
 
 COLUMNS = ["article", "article_title", "version", "version_number", "section", "claim",
@@ -47,7 +47,7 @@ def article_audit(store: ClaimStore, version: str) -> ArticleAudit:
     node = NamedNode(version)
     audit = ArticleAudit(version)
     by_target: dict[str, list[dict]] = defaultdict(list)
-    for f in store.select("audit-findings", version=node):
+    for f in version_finding_rows(store, version):
         finding = {"code": f["code"], "severity": SEVERITY_NAMES.get(f["severity"], f["severity"]),
                    "target": f["target"], "explanation": f["explanation"], "finding": f["finding"]}
         by_target[f["target"]].append(finding)
