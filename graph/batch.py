@@ -1,15 +1,21 @@
 """Load many files the way ``claimgraph load`` does: one function for the CLI and the demo.
 
 Reads each file with the store's vocabulary, writes its articles (grouped, a
-hundred or so per transaction: ``ingest.ArticleWriter``), ties markers to records (``--refs`` or a sidecar), and refreshes the
-derived data once for the whole batch.
+hundred or so per transaction: ``ingest.ArticleWriter``), ties markers to records
+(``--refs`` or a sidecar), and refreshes the derived data once per part of the batch.
+
+A batch streams: memory must not grow with the number of files. The writer flushes
+RocksDB's memtables as it goes, and the derived data is refreshed every
+``DERIVED_EVERY`` written articles rather than once at the end, since a refresh holds
+what it derives for all the versions it is given (findings of 1 000 articles: ~200 MB).
+What the batch keeps per file is its ``FileOutcome`` (the report).
 """
 
 from __future__ import annotations
 
 import sys
 from pathlib import Path
-from typing import Iterable
+from typing import Iterable, Iterator
 
 from claimgraph.loaders import iter_input_files, read_file
 
@@ -18,27 +24,44 @@ from .ingest import ArticleWriter, FileOutcome, ingest
 from .store import ClaimStore
 from .vocabulary import store_vocabulary
 
+# Articles written between two refreshes of the derived data. The refreshes are
+# incremental (what they cost follows the versions given, plus a small fixed part),
+# so a part this size costs about what one refresh at the end did.
+DERIVED_EVERY = 1_000
+
 
 def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: str | None = None,
                refs_file: str | None = None, progress: bool = False) -> list[FileOutcome]:
     """Load files and folders; returns one outcome per file (errors inside, never raised)."""
     from tqdm import tqdm
 
+    files = list(iter_input_files(paths))
+    if refs_file and len(files) != 1:
+        raise ValueError("--refs maps the markers of one article: give exactly one ARTICLE file")
+    vocabulary = store_vocabulary(store)
+    outcomes: list[FileOutcome] = []
+    # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.
+    bar = tqdm(files, unit="file", disable=None if progress and len(files) > 5 else True, file=sys.stderr)
+    remaining, more = iter(bar), True
+    while more:
+        more = _load_part(store, remaining, bar, vocabulary, outcomes, input_format=input_format,
+                          refs_file=refs_file)
+        store.flush()  # the derived data's writes leave the memtables too
+    return outcomes
+
+
+def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome], *,
+               input_format: str | None, refs_file: str | None) -> bool:
+    """Load files until ``DERIVED_EVERY`` articles were written, then refresh the derived
+    data of those (a crash-safe unit of its own); True while files remain."""
     from claimgraph.loaders.sidecar import sidecar_for
 
     from .marker_refs import apply_refs_for
 
-    vocabulary = store_vocabulary(store)
-    files = list(iter_input_files(paths))
-    if refs_file and len(files) != 1:
-        raise ValueError("--refs maps the markers of one article: give exactly one ARTICLE file")
-    outcomes: list[FileOutcome] = []
-    # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.
-    bar = tqdm(files, unit="file", disable=None if progress and len(files) > 5 else True, file=sys.stderr)
-    with derived.deferred(store):  # one refresh of derived data for the whole batch
+    with derived.deferred(store):  # one refresh of derived data for the part
         derived.begin_batch(store)
         writer = ArticleWriter(store)
-        for path in bar:
+        for path in files:
             bar.set_postfix_str(path.name[:40], refresh=False)
             result = read_file(path, vocabulary, format=input_format)
             outcome = ingest(store, result, writer)
@@ -50,6 +73,8 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
                 if marker.applied:
                     outcome.warnings.append(f"markers mapped to sources: {', '.join(marker.applied)}")
             outcomes.append(outcome)
+            if writer.written + len(writer) >= DERIVED_EVERY:
+                writer.flush()
+                return True
         writer.flush()
-    store.flush()
-    return outcomes
+    return False

@@ -81,9 +81,16 @@ def activity_quads(activity: NamedNode, result: FileResult, started: str, ended:
 
 # A group is written when it holds this many articles or quads, whichever comes first:
 # bigger groups stopped paying off (one extend of 10 or 100 articles writes at the same
-# rate) and only hold more memory.
+# rate) and only hold more memory: the group's Python quads (~600 bytes each) and the
+# transaction's own copy of them.
 GROUP_ARTICLES = 100
-GROUP_QUADS = 200_000
+GROUP_QUADS = 100_000
+# RocksDB's memtables are flushed to disk after this many quads were written. Oxigraph
+# lets each of its 12 column families fill a 128 MB memtable before flushing it, which
+# a load reaches only after millions of quads: until then the resident size grew by
+# ~800 bytes per quad written (1.3 GB for 1 000 articles). Flushing every group keeps
+# it flat at no measured cost in quads/s (bench/notes.md, issue #6 part 3).
+FLUSH_QUADS = 100_000
 
 
 @dataclass
@@ -113,6 +120,12 @@ class ArticleWriter:
         self._versions: set[NamedNode] = set()
         self._works: set[NamedNode] = set()
         self._quads = 0
+        self._unflushed_quads = 0  # written since the store's memtables were last flushed
+        self.written = 0  # article versions written so far
+
+    def __len__(self) -> int:
+        """Articles buffered, not yet written."""
+        return len(self._buffer)
 
     def holds_version(self, version: NamedNode) -> bool:
         return version in self._versions
@@ -132,7 +145,8 @@ class ArticleWriter:
     def flush(self) -> None:
         """Write what is buffered; safe to call when nothing is."""
         group, self._buffer = self._buffer, []
-        self._versions, self._works, self._quads = set(), set(), 0
+        quads, self._quads = self._quads, 0
+        self._versions, self._works = set(), set()
         if not group:
             return
         derived.note_pending(self.store, [item.version for item in group])  # before the write
@@ -144,6 +158,12 @@ class ArticleWriter:
                 written = self._write_alone(group[0])
             else:
                 written = [v for item in group for v in self._write_alone(item)]
+        del group  # its quads are not needed by the refresh below (a load of one file runs it now)
+        self._unflushed_quads += quads
+        if self._unflushed_quads >= FLUSH_QUADS:
+            self.store.flush()
+            self._unflushed_quads = 0
+        self.written += len(written)
         if written:
             derived.refresh_all(self.store, written)
 

@@ -72,3 +72,22 @@ def test_a_file_loaded_twice_in_one_batch_is_written_once(store, tmp_path):
     copy.write_bytes(paths[0].read_bytes())
     outcomes = load_files(store, [*paths, copy])
     assert [a.status for o in outcomes for a in o.articles] == ["added", "added", "unchanged"]
+
+
+def test_a_long_batch_refreshes_derived_data_in_parts(store, tmp_path, monkeypatch):
+    from claimgraph.graph import batch, derived, ingest
+
+    parts = []  # versions each refresh of the statistics was given
+    refresh = statistics.refresh
+    monkeypatch.setattr(statistics, "refresh", lambda s, versions: parts.append(
+        None if versions is None else len(versions)) or refresh(s, versions))
+    monkeypatch.setattr(batch, "DERIVED_EVERY", 3)
+    monkeypatch.setattr(ingest, "GROUP_ARTICLES", 2)
+    monkeypatch.setattr(ingest, "FLUSH_QUADS", 1)  # the memtables flushed after every group
+    paths = write_articles(tmp_path / "articles", 7, seed=7)
+    outcomes = load_files(store, paths)
+    assert [a.status for o in outcomes for a in o.articles] == ["added"] * 7
+    assert parts == [3, 3, 1]  # each part's derived data refreshed when it is written
+    assert not (store.path / derived.PENDING_FILE).exists()
+    statistics.ensure_current(store)
+    assert _statistics_without_time(store) == _recounted(store)
