@@ -31,8 +31,10 @@ DERIVED_EVERY = 1_000
 
 
 def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: str | None = None,
-               refs_file: str | None = None, progress: bool = False) -> list[FileOutcome]:
-    """Load files and folders; returns one outcome per file (errors inside, never raised)."""
+               refs_file: str | None = None, progress: bool = False,
+               group_articles: int | None = None) -> list[FileOutcome]:
+    """Load files and folders; returns one outcome per file (errors inside, never raised).
+    ``group_articles``: articles per write transaction (default ``ingest.GROUP_ARTICLES``)."""
     from tqdm import tqdm
 
     files = list(iter_input_files(paths))
@@ -45,13 +47,13 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     remaining, more = iter(bar), True
     while more:
         more = _load_part(store, remaining, bar, vocabulary, outcomes, input_format=input_format,
-                          refs_file=refs_file)
+                          refs_file=refs_file, group_articles=group_articles)
         store.flush()  # the derived data's writes leave the memtables too
     return outcomes
 
 
 def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome], *,
-               input_format: str | None, refs_file: str | None) -> bool:
+               input_format: str | None, refs_file: str | None, group_articles: int | None) -> bool:
     """Load files until ``DERIVED_EVERY`` articles were written, then refresh the derived
     data of those (a crash-safe unit of its own); True while files remain."""
     from claimgraph.loaders.sidecar import sidecar_for
@@ -60,7 +62,7 @@ def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcom
 
     with derived.deferred(store):  # one refresh of derived data for the part
         derived.begin_batch(store)
-        writer = ArticleWriter(store)
+        writer = ArticleWriter(store, max_articles=group_articles)
         for path in files:
             bar.set_postfix_str(path.name[:40], refresh=False)
             result = read_file(path, vocabulary, format=input_format)
