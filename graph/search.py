@@ -269,9 +269,11 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
     conn.executemany("UPDATE versions SET current = 0 WHERE iri = ?", [(v,) for v in superseded])
     labels = _concept_labels(store)
     if versions:
+        known = {row[0] for row in conn.execute("SELECT iri FROM versions")}
         for version in versions:
-            touched.update(_cited_by_version(conn, version))  # a version loaded again
-            _delete(conn, "version = ?", (version,))
+            if version in known:  # a version loaded again
+                touched.update(_cited_by_version(conn, version))
+                _delete(conn, "version = ?", (version,))
             docs = list(_claim_docs(store, version, labels))
             _write(conn, docs)
             for doc in docs:
@@ -298,7 +300,9 @@ def _write_versions(conn: sqlite3.Connection, rows: list[dict]) -> None:
 
 
 def _cited_by_version(conn: sqlite3.Connection, version: str) -> list[str]:
-    return [r[0] for r in conn.execute("SELECT DISTINCT source FROM cites WHERE version = ?", (version,))]
+    # From the version's docs (docs_version), not a scan of cites, which has no version index.
+    return [r[0] for r in conn.execute("SELECT DISTINCT c.source FROM docs d CROSS JOIN cites c ON c.doc = d.id "
+                                       "WHERE d.version = ?", (version,))]
 
 
 def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
@@ -363,11 +367,14 @@ def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:
     """Give claims ``ids`` the kinds and organisations of the sources they cite, as
     indexed now (claims have none of their own: these rows are all inherited)."""
     marks = ",".join("?" * len(ids))
+    # CROSS JOIN fixes the join order: from the claims' own cites rows. Left to itself,
+    # SQLite starts from every source's kind facet and reads every claim citing it.
     conn.execute(f"DELETE FROM facets WHERE doc IN ({marks}) AND facet IN {_INHERITED_FACETS}", ids)
     conn.execute(
         f"""INSERT INTO facets(doc, facet, value, label)
             SELECT DISTINCT c.doc, f.facet, f.value, f.label FROM cites c
-              JOIN docs s ON s.iri = c.source JOIN facets f ON f.doc = s.id AND f.facet IN {_INHERITED_FACETS}
+              CROSS JOIN docs s ON s.iri = c.source
+              CROSS JOIN facets f ON f.doc = s.id AND f.facet IN {_INHERITED_FACETS}
              WHERE c.doc IN ({marks})""", ids)
 
 
