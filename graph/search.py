@@ -42,11 +42,14 @@ from typing import Iterable, Iterator
 from pyoxigraph import NamedNode
 
 from . import evidence
+from . import queries, search_sources
+from .iris import GRAPH_SOURCES
 from .namespaces import CG
-from .store import ClaimStore
+from .store import ClaimStore, solution_rows
 
 INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "6"  # 5: claims carry their sources' kind/organisation facets; 6: versions carry number and load time
+SCHEMA_VERSION = "7"  # 5: claims carry their sources' kind/organisation facets; 6: versions carry number and
+# load time; 7: what the articles say of each source (source_fields)
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -118,13 +121,18 @@ CREATE INDEX IF NOT EXISTS pair_claims_doc ON pair_claims(doc);
 CREATE TABLE IF NOT EXISTS matrix_cells (concept TEXT NOT NULL, drug TEXT NOT NULL,
     condition TEXT NOT NULL, rank INTEGER NOT NULL, claims INTEGER NOT NULL,
     PRIMARY KEY (concept, drug, condition, rank));
+-- What the article graphs say of each source so far, reduced (search_sources.Described:
+-- the smallest value of a single-valued field, every author and resolution): a load
+-- merges in what its new versions say instead of reading every citing graph again.
+CREATE TABLE IF NOT EXISTS source_fields (source TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (source, field, value)) WITHOUT ROWID;
 """
 
 # Everything _SCHEMA creates, dropped when an index of an older schema is opened.
 _SCHEMA_OBJECTS = (("VIEW", "all_facets"), ("TABLE", "docs"), ("TABLE", "docs_fts"),
                    ("TABLE", "facets"), ("TABLE", "cites"), ("TABLE", "versions"),
                    ("TABLE", "concept_counts"), ("TABLE", "broader"), ("TABLE", "concept_claims"),
-                   ("TABLE", "pair_claims"), ("TABLE", "matrix_cells"))
+                   ("TABLE", "pair_claims"), ("TABLE", "matrix_cells"), ("TABLE", "source_fields"))
 _COUNTED_FACETS = ("condition", "drug")  # claim facets concept_counts counts
 _INHERITED_FACETS = ("kind", "organisation")  # source facets the claims citing a source carry too
 
@@ -234,7 +242,7 @@ def generation(store: ClaimStore) -> int:
 
 def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
     for table in ("docs", "docs_fts", "facets", "cites", "versions", "concept_counts", "broader",
-                  "concept_claims", "pair_claims", "matrix_cells"):
+                  "concept_claims", "pair_claims", "matrix_cells", "source_fields"):
         conn.execute(f"DELETE FROM {table}")  # table names are constants above
     _sync_broader(store, conn)
     labels = _concept_labels(store)
@@ -270,25 +278,31 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
     labels = _concept_labels(store)
     if versions:
         known = {row[0] for row in conn.execute("SELECT iri FROM versions")}
+        reread: set[str] = set()  # sources a version loaded again cites, before or now
         for version in versions:
+            cited: set[str] = set()
             if version in known:  # a version loaded again
-                touched.update(_cited_by_version(conn, version))
+                cited.update(_cited_by_version(conn, version))
                 _delete(conn, "version = ?", (version,))
             docs = list(_claim_docs(store, version, labels))
             _write(conn, docs)
             for doc in docs:
-                touched.update(doc.cites)
+                cited.update(doc.cites)
             # and the sources its reference list names that no claim cites (still sources)
-            touched.update(row["source"] for row in store.select("sources-in-version", version=NamedNode(version)))
+            cited.update(row["source"] for row in store.select("sources-in-version", version=NamedNode(version)))
             _write_versions(conn, store.select("search-versions", version=NamedNode(version)))
-        sources: Iterable[str] | None = sorted(touched)
+            touched |= cited
+            if version in known:
+                reread |= cited
+        new = [v for v in dict.fromkeys(versions) if v not in known]
+        _write(conn, _source_docs(store, conn, sorted(touched), new, reread), replace=True)
     else:
         # Only source records changed: which sources is not known, so all of them; and
         # claims too, since folded source IRIs and new evidence levels reach every citer.
         _delete(conn, "type = 'claim'", ())
         _write(conn, _claim_docs(store, None, labels))
-        sources = None
-    _write(conn, _source_docs(store, conn, sources), replace=True)
+        _delete(conn, "type = 'source'", ())
+        _write(conn, _source_docs(store, conn, None))
 
 
 def _write_versions(conn: sqlite3.Connection, rows: list[dict]) -> None:
@@ -517,31 +531,86 @@ def _label_order(label: str) -> tuple:
     return (0, int(label), "") if label.isdecimal() else (1, 0, label)
 
 
-def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: Iterable[str] | None) -> Iterator[_Doc]:
-    """Source documents; the article versions citing each are read from the index's
-    claims (written first), not from the store, where a source cited by n versions
-    costs a scan of all n."""
+def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: list[str] | None,
+                 new_versions: list[str] = (), reread: set[str] = frozenset()) -> Iterator[_Doc]:
+    """Source documents: of every source (``sources=None``), or of ``sources`` after a
+    load that wrote ``new_versions`` (never indexed) and loaded again the versions
+    citing ``reread``. What the articles say of a source is merged from the new
+    versions' graphs into what the index kept (``source_fields``); only a source a
+    re-loaded version cites is read from every graph again. The article versions
+    citing each are read from the index's claims (written first)."""
     if sources is None:
-        rows = store.select("search-sources")
-        states = store.select("search-source-resolution")
+        records, articles = search_sources.collect(store.select("search-source-fields"))
+        sources = sorted(iri for iri in set(records) | set(articles)
+                         if search_sources.is_source(records.get(iri), articles.get(iri)))
+        conn.execute("DELETE FROM source_fields")
+        changed = set(sources)
         citers = conn.execute("SELECT DISTINCT source, version, context FROM cites").fetchall()
     else:
-        rows, states, citers = [], [], []
-        for iri in sources:
-            rows += store.select("search-sources", source=NamedNode(iri))
-            states += store.select("search-source-resolution", source=NamedNode(iri))
-            citers += conn.execute("SELECT DISTINCT source, version, context FROM cites WHERE source = ?",
-                                   (iri,)).fetchall()
-    resolution = {row["source"]: row["resolution"] for row in states if row["source"]}
+        records, articles, changed = _described_sources(store, conn, sources, new_versions, reread)
+        citers = [row for iri in sources for row in conn.execute(
+            "SELECT DISTINCT source, version, context FROM cites WHERE source = ?", (iri,))]
+    conn.executemany("DELETE FROM source_fields WHERE source = ?", [(iri,) for iri in changed])
+    conn.executemany("INSERT INTO source_fields(source, field, value) VALUES (?, ?, ?)",
+                     [(iri, field, value) for iri in sorted(changed)
+                      for field, values in articles.get(iri, {}).items() for value in values])
     cited_in: dict[str, list[tuple[str, str]]] = {}
     for source, version, title in citers:
         cited_in.setdefault(source, []).append((version, title))
-    rows = [row for row in rows if row["source"] is not None]  # an aggregate over nothing: gone
-    for row in rows:
-        doc = _source_doc(row, sorted(cited_in.get(row["source"], [])))
-        if row["source"] in resolution:  # not a search facet (FACETS): home page counts
-            doc.facets.append(("resolution", resolution[row["source"]], resolution[row["source"]]))
+    for iri in sources:
+        if not search_sources.is_source(records.get(iri), articles.get(iri)):
+            continue  # not (or no longer) a source: nothing to index
+        row = search_sources.source_row(iri, records.get(iri), articles.get(iri))
+        doc = _source_doc(row, sorted(cited_in.get(iri, [])))
+        if row["resolution"]:  # not a search facet (FACETS): home page counts
+            doc.facets.append(("resolution", row["resolution"], row["resolution"]))
         yield doc
+
+
+def _described_sources(store: ClaimStore, conn: sqlite3.Connection, sources: list[str],
+                       new_versions: list[str], reread: set[str]) -> tuple[dict, dict, set[str]]:
+    """(records, articles, sources whose articles' description changed) for ``sources``:
+    records read from the sources graph, one bound query each (a record is one graph);
+    articles from the index merged with the new versions' graphs, a query per version
+    (pyoxigraph reads a dataset of one graph quickly, where VALUES of graphs scan all)."""
+    wanted = set(sources)
+    records: dict[str, search_sources.Described] = {}
+    articles: dict[str, search_sources.Described] = {}
+    for iri in sources:
+        if iri in reread:  # its versions' graphs were replaced: every graph again
+            rows = store.select("search-source-fields", source=NamedNode(iri))
+        else:
+            rows = _rows_in(store, [GRAPH_SOURCES], source=NamedNode(iri))
+        found_records, found_articles = search_sources.collect(rows)
+        records.update(found_records)
+        articles.update(found_articles)
+    kept: dict[str, search_sources.Described] = {}
+    for source, field, value in _source_fields(conn, [iri for iri in sources if iri not in reread]):
+        kept.setdefault(source, {}).setdefault(field, set()).add(value)
+    added: dict[str, search_sources.Described] = {}
+    for version in new_versions:
+        _, found = search_sources.collect(row for row in _rows_in(store, [NamedNode(version)])
+                                          if row["source"] in wanted and row["source"] not in reread)
+        for iri, described in found.items():
+            added[iri] = search_sources.merged(added.get(iri), described)
+    changed = set(reread)
+    for iri in wanted - reread:
+        articles[iri] = search_sources.merged(kept.get(iri), added.get(iri))
+        if articles[iri] != kept.get(iri, {}):
+            changed.add(iri)
+    return records, articles, changed
+
+
+def _rows_in(store: ClaimStore, graphs: list[NamedNode], **bindings) -> list[dict]:
+    """search-source-fields.rq over a dataset of these graphs only."""
+    return solution_rows(store.query(queries.get("search-source-fields"), bindings=bindings,
+                                     named_graphs=graphs))
+
+
+def _source_fields(conn: sqlite3.Connection, sources: list[str]) -> Iterator[tuple[str, str, str]]:
+    for chunk in _chunks(sources, 500):
+        marks = ",".join("?" * len(chunk))
+        yield from conn.execute(f"SELECT source, field, value FROM source_fields WHERE source IN ({marks})", chunk)
 
 
 def _source_doc(row: dict, citing: list[tuple[str, str]]) -> _Doc:

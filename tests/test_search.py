@@ -187,6 +187,8 @@ def _page_list_rows(store) -> dict[str, list[tuple]]:
         "source_facets": "SELECT d.iri, f.facet, f.value, f.label FROM facets f JOIN docs d ON d.id = f.doc "
                          "WHERE d.type = 'source'",
         "versions": "SELECT iri, title, claims, uncited, current FROM versions",
+        "docs": "SELECT iri, type, version, title, body, context, position, rank FROM docs",
+        "source_fields": "SELECT source, field, value FROM source_fields",
     }
     with sqlite3.connect(search.index_path(store)) as conn:
         return {name: sorted(conn.execute(sql).fetchall(), key=repr) for name, sql in queries.items()}
