@@ -345,7 +345,10 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
     claims: list[int] = []
     inheriting: set[int] = set()  # claims written, and claims citing a source written
     for doc in docs:
+        passed_on = None  # the inherited facets a replaced source gave its citing claims
         if replace:
+            if doc.type == "source":
+                passed_on = _inherited_from(conn, doc.iri)
             _delete(conn, "iri = ?", (doc.iri,))
         cursor = conn.execute(
             "INSERT INTO docs(iri, type, version, title, body, context, position, rank) "
@@ -369,12 +372,23 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
             "INSERT INTO cites(doc, source, labels, context, version, position) VALUES (?, ?, ?, ?, ?, ?)",
             [(doc_id, s, " ".join(doc.cite_labels.get(s, ())) or None, doc.context, doc.version, doc.position)
              for s in dict.fromkeys(doc.cites)])
-        if doc.type == "source":
+        # Claims citing a source inherit its kind and organisation again only when those
+        # changed: a popular source's thousands of citers are otherwise rewritten each load.
+        if doc.type == "source" and passed_on != {(f, v, lab) for f, v, lab in facets if f in _INHERITED_FACETS}:
             inheriting.update(r[0] for r in conn.execute("SELECT doc FROM cites WHERE source = ?", (doc.iri,)))
     for chunk in _chunks(claims, 500):
         _file_claims(conn, chunk)
     for chunk in _chunks(sorted(inheriting), 500):
         _inherit_source_facets(conn, chunk)
+
+
+def _inherited_from(conn: sqlite3.Connection, source: str) -> set[tuple[str, str, str]] | None:
+    """The kind and organisation facets of source ``source`` as indexed; None if it is not."""
+    row = conn.execute("SELECT id FROM docs WHERE iri = ?", (source,)).fetchone()
+    if row is None:
+        return None
+    return set(conn.execute(f"SELECT facet, value, label FROM facets WHERE doc = ? AND facet IN {_INHERITED_FACETS}",
+                            (row[0],)))
 
 
 def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:

@@ -6,6 +6,7 @@ from __future__ import annotations
 import sqlite3
 
 import pytest
+from pyoxigraph import Literal, NamedNode, Quad
 
 from claimgraph.graph import search
 from claimgraph.graph.derived import refresh_all
@@ -203,5 +204,21 @@ def test_updates_after_each_load_leave_what_a_rebuild_makes(seed_store, load_pat
     assert all(o.ok for o in load_paths(tmp_path / "seed-v2.txt"))
     incremental = _page_list_rows(seed_store)
     assert incremental["matrix_cells"] and incremental["concept_claims"] and incremental["pair_claims"]
+    search.refresh(seed_store, None)
+    assert _page_list_rows(seed_store) == incremental
+
+
+def test_a_version_indexed_again_rereads_what_it_says_of_its_sources(seed_store):
+    """A version refreshed again (its markers mapped later) may say other things of its
+    sources: the index reads those sources from every graph, not from what it kept."""
+    version = seed_store.select("search-versions")[0]["version"]
+    graph = NamedNode(version)
+    with sqlite3.connect(search.index_path(seed_store)) as conn:
+        source = NamedNode(conn.execute("SELECT MIN(source) FROM cites WHERE version = ?", (version,)).fetchone()[0])
+    seed_store.store.add(Quad(source, NamedNode("http://purl.org/dc/terms/title"), Literal("Zzz renamed guideline"),
+                              graph))
+    search.refresh(seed_store, [graph])
+    incremental = _page_list_rows(seed_store)
+    assert any(row[0] == source.value and row[3] == "Zzz renamed guideline" for row in incremental["docs"])
     search.refresh(seed_store, None)
     assert _page_list_rows(seed_store) == incremental
