@@ -5,9 +5,15 @@
 Renders the home page and, for the first ``--articles`` current articles, the
 article page, its first claim's page and the pages of the first source and
 concept it names, through Flask's test client over the on-disk store (load a
-corpus from ``bench.corpus`` first). Prints median and 95th percentile per
-kind of page; exits 1 when a median is over the budget. Unit tests never time
-pages: this is where the speed target lives.
+corpus from ``bench.corpus`` first). Then the pages whose cost could grow with
+the store: the most-cited sources and the most-named conditions and drugs (their
+pages and provenance pictures), searches (a common word, a rare one, a facet,
+nothing typed), the evidence-network page, and an article's audit CSV export.
+The network page is also timed once cold (the first request after a load, which
+builds the network) apart from its warm medians.
+
+Prints median and 95th percentile per kind of page; exits 1 when a median is
+over the budget. Unit tests never time pages: this is where the speed target lives.
 """
 
 from __future__ import annotations
@@ -46,7 +52,32 @@ def page_urls(store, articles: int) -> dict[str, list[str]]:
         named = store.select("page-mentions", version=NamedNode(version))
         if named:
             urls["concept"].append(_local(named[0]["concept"]))
+    urls.update(popular_urls(store, urls["article"][:1]))
     return {kind: found for kind, found in urls.items() if found}
+
+
+def popular_urls(store, articles: list[str], top: int = 3) -> dict[str, list[str]]:
+    """Pages of what most of the store points at, read from the search index."""
+    import sqlite3
+    from urllib.parse import quote
+
+    from claimgraph.graph import search
+
+    search.ensure_index(store)
+    with sqlite3.connect(search.index_path(store)) as conn:
+        sources = [row[0] for row in conn.execute(
+            "SELECT source FROM cites GROUP BY source ORDER BY COUNT(*) DESC, source LIMIT ?", (top,))]
+        concepts = [row[0] for row in conn.execute(
+            "SELECT concept FROM concept_counts ORDER BY claims DESC, concept LIMIT ?", (top,))]
+        kind = conn.execute("SELECT value FROM facets WHERE facet = 'kind' LIMIT 1").fetchone()
+    urls = {"popular source": [_local(s) for s in sources],
+            "popular concept": [_local(c) for c in concepts],
+            "picture of popular source": [f"/picture?iri={quote(s, safe='')}" for s in sources],
+            "search": ["/search?q=treatment", "/search?q=rituximab", "/search?q=muscle+weakness&page=3",
+                       "/search?q=", *([f"/search?q=patients&kind={quote(kind[0])}"] if kind else [])],
+            "network": ["/network"],
+            "audit csv": [f"/export/audit.csv?article={quote(ID + a[len('/id/'):], safe='')}" for a in articles]}
+    return {name: found for name, found in urls.items() if found}
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -63,6 +94,10 @@ def main(argv: list[str] | None = None) -> int:
     store = ClaimStore(args.store)
     client = create_app({"STORE": store, "STORE_PATH": str(args.store), "TESTING": True}).test_client()
     over = False
+    started = time.perf_counter()
+    response = client.get("/network")  # the first request after a load builds the network
+    print(f"{'network, cold (builds the network)':34} {(time.perf_counter() - started) * 1000:9.1f} ms "
+          f"(answered {response.status_code})")
     for kind, urls in page_urls(store, args.articles).items():
         timings = []
         for url in urls:
@@ -77,7 +112,7 @@ def main(argv: list[str] | None = None) -> int:
         median = statistics.median(timings)
         p95 = sorted(timings)[math.ceil(len(timings) * 0.95) - 1]
         over |= median > args.budget_ms
-        print(f"{kind:8} {len(urls):3} pages  median {median:7.1f} ms  p95 {p95:7.1f} ms"
+        print(f"{kind:26} {len(urls):3} pages  median {median:7.1f} ms  p95 {p95:7.1f} ms"
               f"{'  OVER BUDGET' if median > args.budget_ms else ''}")
     return 1 if over else 0
 
