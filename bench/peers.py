@@ -1,9 +1,14 @@
 """The same SPARQL text on every peer: claimgraph over HTTP, raw pyoxigraph and rdflib in process.
 
-Parameters go in as a VALUES block placed at the start of the query's WHERE
-clause, with every term written in N-Triples syntax by pyoxigraph (escaped, never
-pasted from input), so each peer runs byte-identical text. Rows come back as
-sorted tuples of lexical values, which is what the correctness gate compares.
+Parameters are written into the query as constants, the way a client asks about
+one known IRI: each ``?name`` inside the WHERE group becomes the term, and a
+``BIND(term AS ?name)`` closing the group keeps it in the answers. Every term is
+written in N-Triples syntax by pyoxigraph (escaped, never pasted from input), so
+each peer runs byte-identical text. (A VALUES block at the start of WHERE gives the
+same rows, but pyoxigraph plans the query before joining the block: page-claims for
+one version took 2.2 s with it on 1 700 articles, 1.5 ms with the IRI written in.)
+Rows come back as sorted tuples of lexical values, which is what the correctness
+gate compares.
 """
 
 from __future__ import annotations
@@ -32,14 +37,44 @@ def term(value: Any) -> NamedNode | Literal:
 
 
 def sparql_text(name: str, bindings: dict[str, Any] | None = None) -> str:
-    """``graph/queries/<name>.rq`` with ``bindings`` as an inline VALUES block."""
+    """``graph/queries/<name>.rq`` with ``bindings`` written in as constants."""
     text = queries.get(name)
     if bindings:
-        names = " ".join(f"?{key}" for key in bindings)
-        values = " ".join(str(term(value)) for value in bindings.values())
-        match = _WHERE.search(text)
-        text = f"{text[:match.end()]}\n  VALUES ({names}) {{ ({values}) }}{text[match.end():]}"
+        text = _with_constants(text, {key: str(term(value)) for key, value in bindings.items()})
     return _PREFIX_LINES + text  # the endpoint and rdflib know none of claimgraph's prefixes
+
+
+def _with_constants(text: str, constants: dict[str, str]) -> str:
+    """Each bound ``?name`` of the WHERE group replaced by its term, then bound again at
+    the group's end for the projection and ORDER BY. The queries of the mix have no
+    sub-select projecting a bound name (which this would break)."""
+    opening = _WHERE.search(text).end()
+    closing = _group_end(text, opening)
+    body = text[opening:closing]
+    for name, value in constants.items():
+        body = re.sub(rf"\?{re.escape(name)}(?![A-Za-z0-9_])", lambda _m, v=value: v, body)
+    binds = "".join(f"  BIND({value} AS ?{name})\n" for name, value in constants.items())
+    return f"{text[:opening]}{body}{binds}{text[closing:]}"
+
+
+def _group_end(text: str, start: int) -> int:
+    """Index of the ``}`` closing the group opened just before ``start`` (comments, IRIs
+    and strings of the query files hold no braces that matter here, but are skipped)."""
+    depth, position = 1, start
+    skip = re.compile(r'#[^\n]*|<[^<>\s]*>|"(?:[^"\\]|\\.)*"')
+    while position < len(text):
+        found = skip.match(text, position)
+        if found and (text[position] != "#" or text[:position].rstrip(" \t").endswith("\n")):
+            position = found.end()
+            continue
+        if text[position] == "{":
+            depth += 1
+        elif text[position] == "}":
+            depth -= 1
+            if depth == 0:
+                return position
+        position += 1
+    raise ValueError("unbalanced braces in the query")
 
 
 class OxigraphPeer:
