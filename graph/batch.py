@@ -40,6 +40,9 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     files = list(iter_input_files(paths))
     if refs_file and len(files) != 1:
         raise ValueError("--refs maps the markers of one article: give exactly one ARTICLE file")
+    # The derived data reads the concepts' types from the vocabulary graph: without it a
+    # load linked mentions but indexed no claim under its conditions and drugs.
+    store.ensure_static_graphs()
     vocabulary = store_vocabulary(store)
     outcomes: list[FileOutcome] = []
     # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.

@@ -222,3 +222,15 @@ def test_a_version_indexed_again_rereads_what_it_says_of_its_sources(seed_store)
     assert any(row[0] == source.value and row[3] == "Zzz renamed guideline" for row in incremental["docs"])
     search.refresh(seed_store, None)
     assert _page_list_rows(seed_store) == incremental
+
+
+def test_load_files_into_a_fresh_store_indexes_claims_under_their_concepts(tmp_path):
+    """batch.load_files brings the bundled vocabulary in itself: a store opened and
+    loaded without the CLI once linked mentions but filed no claim under a drug."""
+    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.store import ClaimStore
+
+    store = ClaimStore(tmp_path / "fresh")
+    assert all(outcome.ok for outcome in load_files(store, [SEED]))
+    result = search.search(store, "rituximab", {"type": "claim", "drug": "https://w3id.org/claimgraph/id/drug/rituximab"})
+    assert result.total == 2
