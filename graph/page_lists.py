@@ -57,7 +57,7 @@ class Paged:
 
 
 @contextmanager
-def _reading(store: ClaimStore) -> Iterator[sqlite3.Connection]:
+def reading(store: ClaimStore) -> Iterator[sqlite3.Connection]:
     ensure_index(store)
     with _connect(store) as conn:
         yield conn
@@ -92,7 +92,7 @@ def citing_claims(store: ClaimStore, source: str, *, page: int = 1, per_page: in
     """Current claims citing ``source``, in article-title then reading order; items are
     articles with their claims on this page, each claim with the labels it cites by.
     Read in that order from the index on cites, so a page costs its own rows."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         conn.row_factory = sqlite3.Row
         total = conn.execute("SELECT COUNT(*) FROM cites WHERE source = ?", (source,)).fetchone()[0]
         rows = conn.execute(
@@ -111,7 +111,7 @@ def citing_claims(store: ClaimStore, source: str, *, page: int = 1, per_page: in
 
 
 def citing_article_count(store: ClaimStore, source: str) -> int:
-    with _reading(store) as conn:
+    with reading(store) as conn:
         return conn.execute("SELECT COUNT(*) FROM (SELECT DISTINCT context, version FROM cites "
                             "WHERE source = ?)", (source,)).fetchone()[0]
 
@@ -129,7 +129,7 @@ def related_claims(store: ClaimStore, claim: str, *, limit: int = RELATED_LIMIT)
     ``RELATED_CANDIDATES_PER_LIMIT * limit`` of its claims (in the source page's
     order), whose shared sources and pairs are then counted in full."""
     cap = RELATED_CANDIDATES_PER_LIMIT * limit
-    with _reading(store) as conn:
+    with reading(store) as conn:
         conn.row_factory = sqlite3.Row
         own = conn.execute("SELECT id, version FROM docs WHERE iri = ? AND type = 'claim'", (claim,)).fetchone()
         if own is None:
@@ -189,7 +189,7 @@ def _chunks(items: list, size: int) -> Iterator[list]:
 
 def concept_and_narrower(store: ClaimStore, concept: str) -> list[str]:
     """The concept and every narrower one, from the index's copy of the hierarchy."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         found = {r[0] for r in conn.execute("SELECT concept FROM broader WHERE ancestor = ?", (concept,))}
     return sorted(found | {concept})
 
@@ -198,7 +198,7 @@ def concept_claims(store: ClaimStore, concept: str, *, page: int = 1, per_page: 
     """Current claims naming ``concept`` or a narrower one, in article-title then
     reading order; items are articles with their claims on this page, each with the
     concepts it names them by (``via``: (iri, label) pairs)."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         conn.row_factory = sqlite3.Row
         total = conn.execute("SELECT COUNT(*) FROM concept_claims WHERE concept = ?", (concept,)).fetchone()[0]
         rows = conn.execute(
@@ -226,7 +226,7 @@ def concept_claims(store: ClaimStore, concept: str, *, page: int = 1, per_page: 
 
 def concepts_named(store: ClaimStore, concept: str) -> list[str]:
     """Which of ``concept`` and its narrower concepts current claims actually name."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         rows = conn.execute(
             "SELECT n.concept FROM concept_counts n WHERE n.claims > 0 AND (n.concept = ? OR n.concept IN "
             "(SELECT concept FROM broader WHERE ancestor = ?)) ORDER BY n.concept", (concept, concept)).fetchall()
@@ -236,7 +236,7 @@ def concepts_named(store: ClaimStore, concept: str) -> list[str]:
 def evidence_cells(store: ClaimStore, concept: str) -> list[dict]:
     """Drug x condition pairs named together in current claims that name ``concept``
     or a narrower one: per pair, how many claims and the best (smallest) evidence rank."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         conn.row_factory = sqlite3.Row
         return [dict(row) for row in conn.execute(
             """SELECT cell.drug, drug.label AS drug_label, cell.condition, condition.label AS condition_label,
@@ -253,7 +253,7 @@ def evidence_cells(store: ClaimStore, concept: str) -> list[dict]:
 def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
     """The home page's counts (as stats.rq counts them), sources by kind and the
     most-named conditions and drugs."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         conn.row_factory = sqlite3.Row
         versions = conn.execute(
             "SELECT COUNT(*) AS versions, COALESCE(SUM(current), 0) AS articles, "
@@ -288,7 +288,7 @@ def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
 def recent_articles(store: ClaimStore, limit: int = 50) -> list[dict]:
     """Current article versions, most recently loaded first (then by title), as
     page-home-articles.rq lists them; read along the versions_recent index."""
-    with _reading(store) as conn:
+    with reading(store) as conn:
         conn.row_factory = sqlite3.Row
         rows = conn.execute(
             "SELECT iri AS version, title, number, claims, uncited, loaded FROM versions "
@@ -297,5 +297,5 @@ def recent_articles(store: ClaimStore, limit: int = 50) -> list[dict]:
     return [dict(row) for row in rows]
 
 
-__all__ = ["Paged", "citing_claims", "citing_article_count", "related_claims", "concept_and_narrower",
+__all__ = ["Paged", "reading", "citing_claims", "citing_article_count", "related_claims", "concept_and_narrower",
            "concept_claims", "concepts_named", "evidence_cells", "home_lists", "recent_articles"]

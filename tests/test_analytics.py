@@ -76,3 +76,51 @@ def test_expertqa_network(store, load_paths):
     assert overview.most_cited[0].claims >= overview.most_cited[-1].claims
     again = nx.read_graphml(io.BytesIO(analytics.export(graph, "graphml")))
     assert again.number_of_nodes() == graph.number_of_nodes()
+
+
+def _graph_over_sparql(store):
+    """The evidence graph as the store itself answers it (the search-*.rq queries): the
+    oracle for the one analytics reads from the search index."""
+    from claimgraph.graph import evidence
+    from claimgraph.graph.search import SOURCE_KINDS, _clean
+
+    nodes, edges = {}, set()
+    concepts = {row["concept"]: row for row in store.select("search-concepts")}
+    for row in store.select("search-claims"):
+        level = evidence.BY_IRI.get(row["level"] or "")
+        nodes[row["version"]] = ("article", _clean(row["article_title"]))
+        nodes[row["claim"]] = ("claim", _clean(row["text"]), row["version"], row["position"] or 0,
+                               level.label if level else "uncited", level.rank if level else 0)
+        edges.add((row["version"], row["claim"], "contains"))
+    for row in store.select("search-claim-links"):
+        if row["link"] == "cites":
+            edges.add((row["claim"], row["target"], "cites"))
+        else:
+            nodes[row["target"]] = (row["link"], concepts[row["target"]]["label"])
+            edges.add((row["claim"], row["target"], "mentions"))
+    cited = {target for _, target, relation in edges if relation == "cites"}
+    for row in store.select("search-sources"):
+        if row["source"] in cited:
+            level = evidence.BY_IRI.get(row["level"] or "", evidence.UNKNOWN)
+            nodes[row["source"]] = ("source", SOURCE_KINDS.get(row["kind"] or "", "source"), level.label, level.rank)
+            if row["org"]:
+                nodes[row["org"]] = ("organisation",)
+                edges.add((row["source"], row["org"], "publishedBy"))
+    return nodes, {edge for edge in edges if edge[0] in nodes and edge[1] in nodes}
+
+
+def _comparable(graph):
+    keys = {"article": ("label",), "claim": ("label", "article", "position", "level", "rank"),
+            "condition": ("label",), "drug": ("label",), "source": ("kind", "level", "rank"), "organisation": ()}
+    nodes = {node: (data["type"], *(data[k] for k in keys[data["type"]])) for node, data in graph.nodes(data=True)}
+    return nodes, {(a, b, data["relation"]) for a, b, data in graph.edges(data=True)}
+
+
+def test_the_network_read_from_the_index_is_the_one_the_store_answers(store, load_paths, shared):
+    assert all(o.ok for o in load_paths(EXPERTQA, shared / "data" / "seeds" / "myopathy-necrosis.txt",
+                                        *sorted((shared / "data" / "pubmed").glob("*.xml"))))
+    expected_nodes, expected_edges = _graph_over_sparql(store)
+    nodes, edges = _comparable(analytics.evidence_graph(store))
+    assert nodes == expected_nodes
+    assert edges == expected_edges
+    assert len(nodes) > 500 and len(edges) > 500
