@@ -14,7 +14,7 @@ from urllib.parse import unquote, urlsplit
 from pyoxigraph import NamedNode
 
 from . import evidence, iris, queries
-from .namespaces import CG, DCTERMS, RDF, RDFS, SKOS
+from .namespaces import CG, DCTERMS, FABIO, PRISM, RDF, RDFS, SKOS
 from .store import ClaimStore
 
 # How a claim is supported, strongest first: the CSS class, legend text.
@@ -121,9 +121,11 @@ def resource_page(store: ClaimStore, iri: str) -> dict:
 # chosen deterministically: the sources graph's value first, then the citing
 # version's own, and only when neither has one, the smallest of any other graph
 # (values compared as text; a publisher as "IRI<tab>name").
+# The identifiers are for the audit exports (graph/exports/rows.py), which use the same cards.
 _CARD_PROPERTIES = {RDF.type.value: "kind", DCTERMS.title.value: "title", DCTERMS.publisher.value: "org",
                     CG.evidenceLevel.value: "level", CG.resolution.value: "resolution",
-                    CG.kindBasis.value: "kind_basis"}
+                    CG.kindBasis.value: "kind_basis", PRISM.doi.value: "doi", FABIO.hasPubMedId.value: "pmid",
+                    FABIO.hasPubMedCentralId.value: "pmcid", CG.splSetId.value: "setid"}
 
 
 def citations(store: ClaimStore, **binding) -> list[dict]:
@@ -142,7 +144,7 @@ def citations(store: ClaimStore, **binding) -> list[dict]:
     rows.sort(key=lambda row: (row["claim"], row["marker"]))
     cards = {}
     for version, sources in _sources_by_version(rows).items():
-        cards.update({(version, source): card for source, card in _source_cards(store, version, sources).items()})
+        cards.update({(version, source): card for source, card in source_cards(store, version, sources).items()})
     markers: "OrderedDict[str, dict]" = OrderedDict()
     for row in rows:
         if row["marker"] in markers:
@@ -166,7 +168,7 @@ def _sources_by_version(rows: list[dict]) -> dict[str, set[str]]:
     return by_version
 
 
-def _source_cards(store: ClaimStore, version: str, sources: set[str]) -> dict[str, dict]:
+def source_cards(store: ClaimStore, version: str, sources: set[str]) -> dict[str, dict]:
     """Source IRI -> {property: text or None, "links": [url, ...]} as cited by ``version``."""
     best: dict[tuple[str, str], tuple[int, str]] = {}
     query = queries.with_iri_values("page-citations-sources", g=[iris.GRAPH_SOURCES, version], source=sources)
@@ -177,14 +179,15 @@ def _source_cards(store: ClaimStore, version: str, sources: set[str]) -> dict[st
         key = (row["source"], _CARD_PROPERTIES[row["p"]])
         best[key] = min(best.get(key, (rank, row["text"])), (rank, row["text"]))
     missing = {(source, p) for source in sources for p in _CARD_PROPERTIES.values()} - set(best)
-    if missing:
-        predicates = [p for p, name in _CARD_PROPERTIES.items() if any(m[1] == name for m in missing)]
-        query = queries.with_iri_values("page-citations-elsewhere", source={m[0] for m in missing},
-                                        p=predicates)
-        for row in store.select(query, version=NamedNode(version)):
-            key = (row["source"], _CARD_PROPERTIES[row["p"]])
-            if key in missing:
-                best[key] = (2, row["smallest"])
+    # One lookup per missing (source, property): a VALUES block of every missing source
+    # times every missing property read a popular source's thousands of copies of a
+    # property it does have (its DOI) because another source lacked that one.
+    predicates = {name: predicate for predicate, name in _CARD_PROPERTIES.items()}
+    for source, name in sorted(missing):
+        for row in store.select("page-citations-elsewhere", version=NamedNode(version), source=NamedNode(source),
+                                p=NamedNode(predicates[name])):
+            if row["smallest"] is not None:
+                best[(source, name)] = (2, row["smallest"])
     cards = {source: {name: None for name in _CARD_PROPERTIES.values()} | {"links": []} for source in sources}
     for (source, name), (_, text) in best.items():
         cards[source][name] = text

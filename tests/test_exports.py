@@ -6,6 +6,7 @@ import csv
 import io
 import json
 import zipfile
+from pathlib import Path
 
 import pytest
 import requests
@@ -201,3 +202,33 @@ def test_downloads_leave_no_temporary_files(seed_store, tmp_path, monkeypatch):
         assert client.get(f"/export/audit.{ext}").status_code == 200  # the body is never read
     assert client.get("/export/audit.csv?article=nope").status_code == 400
     assert not list(tmp_path.glob("claimgraph-export-*"))
+
+
+def test_audit_rows_are_those_read_over_every_graph(store, load_paths, shared):
+    """The audit reads cited sources' details from the sources graph and the citing
+    version (pages.source_cards); the rows must be those of the older single query
+    that read every graph describing the source (tests/data/audit-rows-every-graph.rq)."""
+    from pyoxigraph import NamedNode
+
+    from claimgraph.graph.exports.rows import article_audit
+
+    assert all(o.ok for o in load_paths(shared / "data" / "attributed-qa" / "expertqa_domain_test_medicine.jsonl",
+                                        shared / "data" / "seeds" / "myopathy-necrosis.txt",
+                                        *sorted((shared / "data" / "pubmed").glob("*.xml")),
+                                        Path(__file__).parent / "data" / "sources-cites-doi.md"))
+    oracle = (Path(__file__).parent / "data" / "audit-rows-every-graph.rq").read_text()
+    columns = {"kind": "source_kind", "source_title": "source_title", "organisation": "organisation"}
+    versions = [row["version"] for row in store.select("page-home-articles")]
+    assert len(versions) >= 50
+    seen = set()
+    for version in versions:
+        expected = {}
+        for r in store.select(oracle, version=NamedNode(version)):
+            expected.setdefault((r["claim"], r["label"] or ""), (
+                r["source"] or "", *(r[k] or "" for k in columns),
+                "; ".join(f"{n}:{r[n]}" for n in ("doi", "pmid", "pmcid", "setid") if r[n])))
+        got = {(row["claim"], row["marker"]): (row["source"], *(row[c] for c in columns.values()), row["identifiers"])
+               for row in article_audit(store, version).rows}
+        assert got == expected, version
+        seen |= {name for values in got.values() for name, value in zip(("source", *columns, "ids"), values) if value}
+    assert seen == {"source", "kind", "source_title", "organisation", "ids"}  # every column was compared on data

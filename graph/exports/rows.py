@@ -12,6 +12,8 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode
 
 from claimgraph.graph import reviews
+from claimgraph.graph.pages import source_cards
+from claimgraph.graph.search import SOURCE_KINDS
 from claimgraph.graph.findings import SEVERITY_NAMES, version_finding_rows
 from claimgraph.graph.store import ClaimStore
 
@@ -43,6 +45,14 @@ def _identifiers(row: dict) -> str:
     return "; ".join(f"{name}:{row[name]}" for name in ("doi", "pmid", "pmcid", "setid") if row.get(name))
 
 
+def _source_fields(card: dict | None) -> dict:
+    """The audit's columns of a cited source, from its card (pages.source_cards)."""
+    card = card or {}
+    organisation = (card.get("org") or "").partition("\t")[2]
+    return {"kind": SOURCE_KINDS.get(card.get("kind") or ""), "source_title": card.get("title"),
+            "organisation": organisation or None, **{name: card.get(name) for name in ("doi", "pmid", "pmcid", "setid")}}
+
+
 def article_audit(store: ClaimStore, version: str) -> ArticleAudit:
     node = NamedNode(version)
     audit = ArticleAudit(version)
@@ -56,11 +66,14 @@ def article_audit(store: ClaimStore, version: str) -> ArticleAudit:
 
     claims: dict[str, dict] = {}
     seen_markers: set[tuple[str, str | None]] = set()
-    for r in store.select("audit-rows", version=node):
+    rows = store.select("audit-rows", version=node)
+    cards = source_cards(store, version, {r["source"] for r in rows if r["source"]})
+    for r in rows:
         key = (r["claim"], r["label"])
         if key in seen_markers:
             continue  # the same marker label twice in one claim: one row
         seen_markers.add(key)
+        r |= _source_fields(cards.get(r["source"]))
         verdict = latest.get(r["claim"], {})
         targets = [r["claim"], r["source"], r["entry"]]
         codes = sorted({f["code"] for t in targets if t for f in by_target.get(t, [])})
