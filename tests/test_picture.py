@@ -202,3 +202,28 @@ def test_network_page_and_downloads(client):
     assert nx.read_graphml(io.BytesIO(graphml.data)).number_of_nodes() > 40
     assert client.get("/network.gexf").status_code == 200
     assert client.get("/network.dot").status_code == 404
+
+
+def test_network_overview_is_served_stale_while_a_newer_one_is_computed(seed_store):
+    """After a load the page answers at once from the last overview, says which load it
+    shows, and a background recomputation brings it up to date."""
+    import time
+
+    from claimgraph.graph import search
+    from claimgraph.graph.batch import load_files
+    from claimgraph.web.network import OverviewCache
+
+    from conftest import SHARED
+
+    cache = OverviewCache()
+    first = cache.get(seed_store, search.generation(seed_store))
+    assert first.generation == first.current and first.overview.counts["article"] == 1
+    load_files(seed_store, [SHARED / "data" / "attributed-qa" / "expertqa_domain_test_medicine.jsonl"])
+    now = search.generation(seed_store)
+    stale = cache.get(seed_store, now)
+    assert stale.overview is first.overview and stale.generation < now and stale.refreshing
+    deadline = time.monotonic() + 60
+    while cache.get(seed_store, now).refreshing and time.monotonic() < deadline:
+        time.sleep(0.05)
+    fresh = cache.get(seed_store, now)
+    assert fresh.generation == fresh.current == now and fresh.overview.counts["article"] == 52

@@ -2,14 +2,21 @@
 GraphML / GEXF downloads; ``/picture?iri=…``: the provenance picture of a
 claim, source or article as SVG (``graph/picture.py``).
 
-The network is computed over the whole graph, so it is cached per process and
-recomputed only when a load has changed the store (the search index's
-generation counter goes up on every load).
+The network is computed over the whole graph: seconds on a large store (15 s on
+10 000 articles). So the page's overview is kept per process and served stale
+while a newer one is computed: when a load has changed the store (the search
+index's generation counter goes up on every load), the next request starts one
+recomputation in a background thread and is answered at once from the last
+overview, saying which load generation it shows; only a process that has never
+computed one waits. The downloads build the graph on demand (whole-graph exports,
+not kept in memory: about 1 M edges on 10 000 articles).
 """
 
 from __future__ import annotations
 
+import logging
 import threading
+from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
@@ -20,33 +27,72 @@ from .errors import error_response
 from .linked_data import base_iri, page_path
 
 bp = Blueprint("network", __name__)
-_lock = threading.Lock()
+log = logging.getLogger(__name__)
 # An SVG opened on its own must never run script or fetch anything.
 SVG_POLICY = "default-src 'none'; style-src 'unsafe-inline'"
+CLUSTER_SHOWN = 20  # sources and articles named per co-citation cluster on the page
 
 
-def _network():
-    """(graph, overview) for the store as it is now, cached by load generation."""
+@dataclass
+class Shown:
+    overview: analytics.Overview
+    generation: int  # the load generation the overview was computed for
+    current: int  # the store's generation now
+    refreshing: bool
+
+
+class OverviewCache:
+    """The last overview computed, and at most one recomputation at a time."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._first = threading.Lock()  # a process's first computation: the others wait for it
+        self.overview: analytics.Overview | None = None
+        self.generation = -1
+        self.refreshing = False
+
+    def get(self, store, generation: int) -> Shown:
+        with self._lock:
+            if self.overview is not None:
+                if self.generation != generation and not self.refreshing:
+                    self.refreshing = True
+                    threading.Thread(target=self._refresh, args=(store, generation), daemon=True,
+                                     name="network-overview").start()
+                return Shown(self.overview, self.generation, generation, self.refreshing)
+        with self._first:
+            if self.overview is None:
+                self._store(analytics.overview(store), generation)
+        return self.get(store, generation)
+
+    def _refresh(self, store, generation: int) -> None:
+        try:
+            overview = analytics.overview(store)
+        except Exception:  # the stale overview stays; the next request tries again
+            log.exception("recomputing the evidence network failed")
+            with self._lock:
+                self.refreshing = False
+            return
+        self._store(overview, generation)
+
+    def _store(self, overview: analytics.Overview, generation: int) -> None:
+        with self._lock:
+            self.overview, self.generation, self.refreshing = overview, generation, False
+
+
+def _shown() -> Shown:
     store = get_store()
     search.ensure_index(store)
-    generation = search.generation(store)
-    cached = current_app.extensions.get("claimgraph.network")
-    if cached is None or cached[0] != generation:
-        with _lock:
-            cached = current_app.extensions.get("claimgraph.network")
-            if cached is None or cached[0] != generation:
-                graph = analytics.evidence_graph(store)
-                cached = (generation, graph, analytics.overview(store, graph))
-                current_app.extensions["claimgraph.network"] = cached
-    return cached[1], cached[2]
+    cache = current_app.extensions.setdefault("claimgraph.network", OverviewCache())
+    return cache.get(store, search.generation(store))
 
 
 @bp.get("/network")
 def network_page():
-    _, overview = _network()
+    shown = _shown()
     alternates = [{"type": mime, "label": fmt.upper(), "href": url_for("network.download", fmt=fmt)}
                   for fmt, mime in analytics.EXPORT_FORMATS.items()]
-    return render_template("network.html", overview=overview, alternates=alternates,
+    return render_template("network.html", overview=shown.overview, state=shown, alternates=alternates,
+                           shown=CLUSTER_SHOWN,
                            page_url=lambda iri: page_path(iri) or iri,
                            picture_url=lambda iri: url_for("network.picture_svg", iri=iri))
 
@@ -56,8 +102,9 @@ def download(fmt: str):
     if fmt not in analytics.EXPORT_FORMATS:
         return error_response(404, "Not Found", f"No network export as .{fmt}; "
                               f"there are {', '.join('.' + f for f in analytics.EXPORT_FORMATS)}.")
-    graph, _ = _network()
-    return Response(analytics.export(graph, fmt), mimetype=analytics.EXPORT_FORMATS[fmt],
+    store = get_store()
+    search.ensure_index(store)
+    return Response(analytics.export(analytics.evidence_graph(store), fmt), mimetype=analytics.EXPORT_FORMATS[fmt],
                     headers={"Content-Disposition": f'attachment; filename="claimgraph-network.{fmt}"'})
 
 
