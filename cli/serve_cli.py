@@ -114,7 +114,7 @@ def run_server(store, *, host: str, port: int, threads: int, query_workers: int,
                query_timeout: float | None, url_prefix: str, behind_proxy: int) -> None:
     from waitress import serve as waitress_serve
 
-    from claimgraph.web import create_app
+    from claimgraph.web import create_app, network
     from claimgraph.web.sparql import close_runner
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
@@ -132,6 +132,7 @@ def run_server(store, *, host: str, port: int, threads: int, query_workers: int,
                        "(set CLAIMGRAPH_UPDATE_TOKEN to choose one)", err=True)
     app = create_app(config)
     app.wsgi_app = AccessLog(app.wsgi_app)
+    network.warm(app)  # the evidence network takes seconds on a large store
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
     click.echo(f"claimgraph serving {store.path} at http://{shown_host}:{port}{url_prefix}/ "
                f"(SPARQL: {url_prefix}/sparql, editor: {url_prefix}/query); Ctrl-C stops", err=True)

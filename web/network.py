@@ -79,6 +79,20 @@ class OverviewCache:
             self.overview, self.generation, self.refreshing = overview, generation, False
 
 
+def warm(app: Flask) -> threading.Thread:
+    """Compute the first overview in the background (``claimgraph serve`` calls this at
+    start), so that no visitor waits for it."""
+    def run() -> None:
+        with app.app_context():
+            try:
+                _shown()
+            except Exception:
+                log.exception("computing the evidence network at start failed")
+    thread = threading.Thread(target=run, daemon=True, name="network-overview-warm")
+    thread.start()
+    return thread
+
+
 def _shown() -> Shown:
     store = get_store()
     search.ensure_index(store)
