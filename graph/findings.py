@@ -23,7 +23,7 @@ from typing import Iterable
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from . import derived, evidence, queries
+from . import derived, evidence, iris, queries
 from .mapping import QuadSink
 from .namespaces import CG, FABIO, ID, OA, PRISM, RDF, SH
 from .store import ClaimStore
@@ -188,9 +188,23 @@ def _keyed(rows: Iterable[dict]) -> dict[Key, set[str]]:
 
 
 def _keys_of(store: ClaimStore, sources: Iterable[str]) -> set[Key]:
+    """The keys every graph states for ``sources`` (each copy of a popular source's)."""
     keys: set[Key] = set()
     for chunk in derived.chunks(sources):
         keys |= set(_keyed(store.select(queries.with_iri_values("findings-source-keys", source=chunk))))
+    return keys
+
+
+def _keys_in(store: ClaimStore, cited: dict[NamedNode, set[str]]) -> set[Key]:
+    """The keys that versions (``cited``: version -> sources it cites) and the sources
+    graph state for those sources, one graph bound a query: a load's new statements are
+    in those graphs only."""
+    keys: set[Key] = set()
+    for version, sources in cited.items():
+        for chunk in derived.chunks(sources):
+            text = queries.with_iri_values("findings-source-keys-in-graph", source=chunk)
+            for graph in (version, iris.GRAPH_SOURCES):
+                keys |= set(_keyed(store.select(text, g=graph)))
     return keys
 
 
@@ -232,12 +246,20 @@ def _holds_pair_findings(store: ClaimStore) -> bool:
     return False
 
 
-def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | None) -> None:
+def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | None,
+                       cited: dict[NamedNode, set[str]] | None = None) -> None:
     """Bring the duplicate-source findings in step with the store, by difference.
 
     ``sources=None``: every key in the store. Otherwise only the keys of ``sources``
     (what a load cites or a record describes) and of the sources grouped with them so
-    far -- the keys a source leaves (folded into another node) are among the latter."""
+    far -- the keys a source leaves (folded into another node) are among the latter.
+    ``cited`` (version -> the sources it cites, for an article load): an article load
+    only adds statements, in its versions' graphs, so the groups it can change are those
+    of the keys stated there (read in those graphs and the sources graph only), and no
+    member leaves a group; the other findings stay as they are. Every graph's copy of a
+    popular source's keys, and of its group's members', was read otherwise (1.7 s per
+    added article on 10 000 articles). Folds rewrite older graphs: sources.refresh calls
+    this without ``cited`` for the nodes it folds."""
     graph = GRAPH_SOURCE_FINDINGS
     if sources is None or _holds_pair_findings(store):
         present = list(store.store.quads_for_pattern(None, None, None, graph))
@@ -246,20 +268,24 @@ def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | N
     sources = {s.value if isinstance(s, NamedNode) else s for s in sources}
     if not sources:
         return
-    earlier = {q.subject for s in sources
-               for q in store.store.quads_for_pattern(None, OA.hasTarget, NamedNode(s), graph)}
-    involved = sources | {q.object.value for f in earlier
-                          for q in store.store.quads_for_pattern(f, OA.hasTarget, None, graph)}
-    keys = _keys_of(store, involved)
+    if cited is not None:
+        earlier: set = set()
+        keys = _keys_in(store, cited)
+    else:
+        earlier = {q.subject for s in sources
+                   for q in store.store.quads_for_pattern(None, OA.hasTarget, NamedNode(s), graph)}
+        involved = sources | {q.object.value for f in earlier
+                              for q in store.store.quads_for_pattern(f, OA.hasTarget, None, graph)}
+        keys = _keys_of(store, involved)
     sink = FindingSink(graph)
     findings = earlier | {sink.iri(DUPLICATE_SOURCE, [], f"{kind}|{value}") for kind, value in keys}
     present = [q for f in findings for q in store.store.quads_for_pattern(f, None, None, graph)]
     derived.apply_changes(store, present, duplicate_source_findings(_members(store, keys)))
 
 
-def _version_sources(store: ClaimStore, versions: list[NamedNode]) -> set[str]:
-    return {row["source"] for version in dict.fromkeys(versions)
-            for row in store.select("findings-version-sources", version=version)}
+def _version_sources(store: ClaimStore, versions: list[NamedNode]) -> dict[NamedNode, set[str]]:
+    return {version: {row["source"] for row in store.select("findings-version-sources", version=version)}
+            for version in dict.fromkeys(versions)}
 
 
 def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad]) -> None:
@@ -288,7 +314,11 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
         graphs.append(findings_graph(node))
         quads += version_findings(store, node, current.get(version, False))
     _replace_graphs(store, graphs, quads)
-    refresh_duplicates(store, None if versions is None else _version_sources(store, versions))
+    if versions is None:
+        refresh_duplicates(store, None)
+    else:
+        cited = _version_sources(store, versions)
+        refresh_duplicates(store, set().union(*cited.values()), cited)
 
 
 def refresh_for_work(store: ClaimStore, version: NamedNode) -> None:

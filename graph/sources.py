@@ -333,6 +333,8 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     if probable.quads:
         store.write(probable.quads)
     touched = [NamedNode(folded.get(node, node)) for node in unidentified]
+    if folded:  # a fold rewrites older graphs too: the keys there change members
+        findings.refresh_duplicates(store, {*folded, *folded.values()})
     graphs = sorted({row["version"] for row in rows})
     settle(store, touched, [NamedNode(g) for g in graphs] if versions is not None else None)
     evidence.refresh(store, versions)

@@ -282,10 +282,17 @@ def _stored_entities(store: ClaimStore) -> tuple[dict[str, int], int, int]:
     return classes, figure(VOID.distinctSubjects), figure(VOID.distinctObjects)
 
 
+# What the dataset node says besides sd:namedGraph (one link per named graph: reading
+# them all to drop them cost 0.28 s per load on 10 000 articles).
+_DATASET_PREDICATES = (RDF.type, DCTERMS.modified, VOID.triples, VOID.classes, VOID.properties,
+                       VOID.distinctSubjects, VOID.distinctObjects, SD.defaultGraph, VOID.classPartition,
+                       VOID.propertyPartition)
+
+
 def _dataset_quads(store: ClaimStore) -> list[Quad]:
     """The dataset-level statements (not the named-graph nodes) now in the graph."""
-    quads = [q for q in store.store.quads_for_pattern(DATASET, None, None, GRAPH_STATISTICS)
-             if q.predicate != SD.namedGraph]
+    quads = [q for predicate in _DATASET_PREDICATES
+             for q in store.store.quads_for_pattern(DATASET, predicate, None, GRAPH_STATISTICS)]
     quads += store.store.quads_for_pattern(DEFAULT_GRAPH, None, None, GRAPH_STATISTICS)
     for link in quads[:]:
         if link.predicate in (VOID.classPartition, VOID.propertyPartition):

@@ -146,3 +146,20 @@ def test_pair_findings_of_an_older_store_are_replaced_by_groups(store):
     store.write(old.quads)
     ingest(store, _citing_article(2, ["904"], "Another study title long enough to count", 2019))
     assert list(_duplicates(store).values()) == [{"901", "902", "903"}]
+
+
+def test_incremental_duplicate_findings_equal_a_rebuild_after_every_load(store):
+    """A load reads the keys of the sources it cites in its own graphs only; after each
+    of these loads (sources cited again under other titles, new members, new keys) the
+    findings must be those a whole-store rebuild gives."""
+    long_a = "Statin myopathy in a national cohort of older adults"
+    long_b = "Immune-mediated necrotizing myopathy after statin exposure"
+    loads = [(1, ["901", "902"], long_a, 2019), (2, ["902", "903"], long_b, 2020), (3, ["901"], long_b, 2020),
+             (4, ["904", "905"], long_a, 2019), (5, ["903"], long_a, 2019), (6, ["906"], long_b, 2021)]
+    for n, pmids, title, year in loads:
+        ingest(store, _citing_article(n, pmids, title, year))
+        incremental = _duplicates(store)
+        findings.refresh_duplicates(store, None)
+        assert _duplicates(store) == incremental, f"after load {n}"
+    assert sorted(map(sorted, _duplicates(store).values())) == [
+        ["901", "902", "903"], ["901", "902", "903", "904", "905"]]
