@@ -279,6 +279,7 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
     if versions:
         known = {row[0] for row in conn.execute("SELECT iri FROM versions")}
         reread: set[str] = set()  # sources a version loaded again cites, before or now
+        citers: dict[str, set[tuple[str, str]]] = {}  # source -> (version, article) of the new claims
         for version in versions:
             cited: set[str] = set()
             if version in known:  # a version loaded again
@@ -288,6 +289,8 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
             _write(conn, docs)
             for doc in docs:
                 cited.update(doc.cites)
+                for source in doc.cites:
+                    citers.setdefault(source, set()).add((doc.version, doc.context))
             # and the sources its reference list names that no claim cites (still sources)
             cited.update(row["source"] for row in store.select("sources-in-version", version=NamedNode(version)))
             _write_versions(conn, store.select("search-versions", version=NamedNode(version)))
@@ -295,7 +298,8 @@ def _update(store: ClaimStore, conn: sqlite3.Connection, versions: list[str]) ->
             if version in known:
                 reread |= cited
         new = [v for v in dict.fromkeys(versions) if v not in known]
-        _write(conn, _source_docs(store, conn, sorted(touched), new, reread), replace=True)
+        _write(conn, _source_docs(store, conn, sorted(touched), new, reread,
+                                  _CitersChange(citers, set(superseded))), replace=True)
     else:
         # Only source records changed: which sources is not known, so all of them; and
         # claims too, since folded source IRIs and new evidence levels reach every citer.
@@ -545,14 +549,28 @@ def _label_order(label: str) -> tuple:
     return (0, int(label), "") if label.isdecimal() else (1, 0, label)
 
 
+@dataclass
+class _CitersChange:
+    """What a load changed in who cites each source: the (version, article title) of
+    its new claims by source, and the versions it superseded."""
+    added: dict[str, set[tuple[str, str]]]
+    superseded: set[str]
+
+
 def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: list[str] | None,
-                 new_versions: list[str] = (), reread: set[str] = frozenset()) -> Iterator[_Doc]:
+                 new_versions: list[str] = (), reread: set[str] = frozenset(),
+                 change: _CitersChange | None = None) -> Iterator[_Doc]:
     """Source documents: of every source (``sources=None``), or of ``sources`` after a
     load that wrote ``new_versions`` (never indexed) and loaded again the versions
     citing ``reread``. What the articles say of a source is merged from the new
     versions' graphs into what the index kept (``source_fields``); only a source a
     re-loaded version cites is read from every graph again. The article versions
-    citing each are read from the index's claims (written first)."""
+    citing each are read from the index's claims (written first).
+
+    With ``change``, an indexed source whose description the load left as it was only
+    has its citing-article facets patched (``_patch_citers``) instead of being written
+    again: a document carries one facet per citing version, and rewriting a source
+    cited by thousands made every new citer cost as much as all the earlier ones."""
     if sources is None:
         records, articles = search_sources.collect(store.select("search-source-fields"))
         sources = sorted(iri for iri in set(records) | set(articles)
@@ -562,6 +580,12 @@ def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: list[str]
         citers = conn.execute("SELECT DISTINCT source, version, context FROM cites").fetchall()
     else:
         records, articles, changed = _described_sources(store, conn, sources, new_versions, reread)
+        if change is not None:
+            patched = {iri for iri in sources if iri not in changed
+                       and search_sources.is_source(records.get(iri), articles.get(iri))
+                       and _patch_citers(conn, iri, search_sources.source_row(iri, records.get(iri),
+                                                                              articles.get(iri)), change)}
+            sources = [iri for iri in sources if iri not in patched]
         citers = [row for iri in sources for row in conn.execute(
             "SELECT DISTINCT source, version, context FROM cites WHERE source = ?", (iri,))]
     conn.executemany("DELETE FROM source_fields WHERE source = ?", [(iri,) for iri in changed])
@@ -579,6 +603,33 @@ def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: list[str]
         if row["resolution"]:  # not a search facet (FACETS): home page counts
             doc.facets.append(("resolution", row["resolution"], row["resolution"]))
         yield doc
+
+
+def _patch_citers(conn: sqlite3.Connection, iri: str, row: dict, change: _CitersChange) -> bool:
+    """Bring an indexed source document's citing-article facets (and its cited/uncited
+    facet) in step with ``change``; False, touching nothing, when the document must be
+    written whole instead: not indexed yet, or named after its first citing article
+    (a source known only from a marker, whose title a new first citer changes)."""
+    found = conn.execute("SELECT id FROM docs WHERE iri = ? AND type = 'source'", (iri,)).fetchone()
+    if found is None or not (_clean(row["title"]) or _clean(row["entry"])):
+        return False
+    doc = found[0]
+    gone = sorted(change.superseded)
+    for chunk in _chunks(gone, 500):
+        conn.execute(f"DELETE FROM facets WHERE doc = ? AND facet = 'article' AND value IN ({','.join('?' * len(chunk))})",
+                     [doc, *chunk])
+    have = {(value, label) for value, label in conn.execute(
+        "SELECT value, label FROM facets WHERE doc = ? AND facet = 'article' AND value IN "
+        f"({','.join('?' * len(change.added.get(iri, ())))})", [doc, *(v for v, _ in change.added.get(iri, ()))])}
+    conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, 'article', ?, ?)",
+                     [(doc, version, title) for version, title in sorted(change.added.get(iri, ()))
+                      if (version, title) not in have])
+    cited = conn.execute("SELECT 1 FROM facets WHERE doc = ? AND facet = 'article' LIMIT 1", (doc,)).fetchone()
+    state = "cited" if cited else "uncited"
+    conn.execute("DELETE FROM facets WHERE doc = ? AND facet = 'cited' AND value != ?", (doc, state))
+    conn.execute("INSERT INTO facets(doc, facet, value, label) SELECT ?, 'cited', ?, ? WHERE NOT EXISTS "
+                 "(SELECT 1 FROM facets WHERE doc = ? AND facet = 'cited')", (doc, state, state, doc))
+    return True
 
 
 def _described_sources(store: ClaimStore, conn: sqlite3.Connection, sources: list[str],

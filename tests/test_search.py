@@ -4,6 +4,7 @@ forgiving of query syntax, and in agreement with the store after a rebuild."""
 from __future__ import annotations
 
 import sqlite3
+from pathlib import Path
 
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
@@ -234,3 +235,22 @@ def test_load_files_into_a_fresh_store_indexes_claims_under_their_concepts(tmp_p
     assert all(outcome.ok for outcome in load_files(store, [SEED]))
     result = search.search(store, "rituximab", {"type": "claim", "drug": "https://w3id.org/claimgraph/id/drug/rituximab"})
     assert result.total == 2
+
+
+def test_a_source_cited_again_has_its_citing_articles_patched_as_a_rebuild_would(store, load_paths, tmp_path):
+    """A source whose description a load leaves as it was keeps its document; only its
+    citing-article facets change (new citers added, superseded versions removed). The
+    rows must be those a rebuild writes."""
+    text = (Path(__file__).parent / "data" / "sources-cites-doi.md").read_text(encoding="utf-8")
+    (tmp_path / "a.md").write_text(text, encoding="utf-8")
+    (tmp_path / "b.md").write_text(text.replace("# Can imaging biomarkers", "# Do imaging biomarkers"), encoding="utf-8")
+    (tmp_path / "a2.md").write_text(text.replace("can phenotype chronic lung disease [1]",
+                                                 "can phenotype chronic lung disease in adults [1]"), encoding="utf-8")
+    source = "https://w3id.org/claimgraph/id/source/doi/10.1117/1.jmi.5.2.026002"
+    for name in ("a.md", "b.md", "a2.md"):
+        assert all(o.ok for o in load_paths(tmp_path / name))
+        incremental = _page_list_rows(store)
+        articles = {row[2] for row in incremental["source_facets"] if row[0] == source and row[1] == "article"}
+        search.refresh(store, None)
+        assert _page_list_rows(store) == incremental, f"after {name}"
+    assert len(articles) == 2  # b and the second version of a; a's first version is superseded
