@@ -146,6 +146,7 @@ def plot(reports: list[dict], path: Path) -> None:
 
     matplotlib.use("Agg")
     import matplotlib.pyplot as plt
+    import matplotlib.ticker
 
     report = reports[-1]
     fig, (left, right) = plt.subplots(1, 2, figsize=(13, 5))
@@ -153,6 +154,7 @@ def plot(reports: list[dict], path: Path) -> None:
     rates = [row["quads"] / row["seconds"] for row in report["loads"] if not row.get("error")]
     left.barh(names, rates, color=["#3465a4", "#73d216", "#cc0000", "#f57900"][:len(rates)])
     left.set_xlabel("quads / s (higher is better)")
+    left.xaxis.set_major_formatter(matplotlib.ticker.FuncFormatter(lambda x, _: f"{x / 1000:.0f} k"))
     left.set_title(f"Load, {report['size']} ({report['articles']:,} articles)")
     workloads = list(dict.fromkeys(row["workload"] for row in report["queries"]))
     peers = [p for p in (HTTP, OXIGRAPH, RDFLIB, VIRTUOSO) if any(r["peer"] == p for r in report["queries"])]
