@@ -285,6 +285,12 @@ def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
     }
 
 
+def uncited_claims(store: ClaimStore) -> int:
+    """How many claims of current article versions cite nothing (the counts their loads recorded)."""
+    with reading(store) as conn:
+        return conn.execute("SELECT COALESCE(SUM(uncited), 0) FROM versions WHERE current = 1").fetchone()[0]
+
+
 def recent_articles(store: ClaimStore, limit: int = 50) -> list[dict]:
     """Current article versions, most recently loaded first (then by title), as
     page-home-articles.rq lists them; read along the versions_recent index."""
@@ -298,4 +304,4 @@ def recent_articles(store: ClaimStore, limit: int = 50) -> list[dict]:
 
 
 __all__ = ["Paged", "reading", "citing_claims", "citing_article_count", "related_claims", "concept_and_narrower",
-           "concept_claims", "concepts_named", "evidence_cells", "home_lists", "recent_articles"]
+           "concept_claims", "concepts_named", "evidence_cells", "home_lists", "recent_articles", "uncited_claims"]

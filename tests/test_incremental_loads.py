@@ -91,3 +91,22 @@ def test_a_long_batch_refreshes_derived_data_in_parts(store, tmp_path, monkeypat
     assert not (store.path / derived.PENDING_FILE).exists()
     statistics.ensure_current(store)
     assert _statistics_without_time(store) == _recounted(store)
+
+
+def test_the_uncited_claims_total_is_kept_up_by_every_load(store, tmp_path):
+    """uncited-claims-count.rq reads the total the statistics keep; after new articles
+    and a new version of one of them it equals the sum over current versions' counts."""
+    from conftest import SEED
+
+    scan = """SELECT (SUM(?uncited) AS ?n) WHERE {
+      ?version a cg:Article ; cg:uncitedClaimCount ?uncited .
+      FILTER NOT EXISTS { ?newer prov:wasRevisionOf ?version } }"""
+    load_files(store, [SEED])
+    assert store.select("uncited-claims-count") == [{"uncited_claims": 10}]
+    write_articles(tmp_path / "more", 5, seed=3)
+    load_files(store, [tmp_path / "more"])
+    revised = SEED.read_text(encoding="utf-8").replace("Rituximab may be considered", "Ofatumumab may be considered")
+    (tmp_path / "seed-v2.txt").write_text(revised, encoding="utf-8")
+    load_files(store, [tmp_path / "seed-v2.txt"])
+    (total,) = store.select("uncited-claims-count")
+    assert total["uncited_claims"] == store.select(scan)[0]["n"] > 10
