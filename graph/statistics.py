@@ -8,6 +8,7 @@ every named graph. The statistics graph leaves itself out of every count.
 Shape (all IRIs under ``cgid:dataset``)::
 
     cgid:dataset a void:Dataset, sd:Dataset ;
+        cg:uncitedClaimCount 10 ;  # claims of current versions citing nothing (the audit's count)
         void:triples 1234 ; void:classes 20 ; void:properties 55 ;
         void:distinctSubjects … ; void:distinctObjects … ; dcterms:modified … ;
         void:classPartition [ void:class cg:Claim ; void:entities 12 ] ;
