@@ -614,21 +614,15 @@ def _patch_citers(conn: sqlite3.Connection, iri: str, row: dict, change: _Citers
     if found is None or not (_clean(row["title"]) or _clean(row["entry"])):
         return False
     doc = found[0]
-    gone = sorted(change.superseded)
-    for chunk in _chunks(gone, 500):
-        conn.execute(f"DELETE FROM facets WHERE doc = ? AND facet = 'article' AND value IN ({','.join('?' * len(chunk))})",
-                     [doc, *chunk])
-    have = {(value, label) for value, label in conn.execute(
-        "SELECT value, label FROM facets WHERE doc = ? AND facet = 'article' AND value IN "
-        f"({','.join('?' * len(change.added.get(iri, ())))})", [doc, *(v for v, _ in change.added.get(iri, ()))])}
-    conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, 'article', ?, ?)",
-                     [(doc, version, title) for version, title in sorted(change.added.get(iri, ()))
-                      if (version, title) not in have])
+    conn.executemany("DELETE FROM facets WHERE doc = ? AND facet = 'article' AND value = ?",
+                     [(doc, version) for version in sorted(change.superseded)])
+    conn.executemany("INSERT INTO facets(doc, facet, value, label) SELECT ?, 'article', ?, ? WHERE NOT EXISTS "
+                     "(SELECT 1 FROM facets WHERE doc = ? AND facet = 'article' AND value = ? AND label = ?)",
+                     [(doc, version, title, doc, version, title) for version, title in sorted(change.added.get(iri, ()))])
     cited = conn.execute("SELECT 1 FROM facets WHERE doc = ? AND facet = 'article' LIMIT 1", (doc,)).fetchone()
     state = "cited" if cited else "uncited"
-    conn.execute("DELETE FROM facets WHERE doc = ? AND facet = 'cited' AND value != ?", (doc, state))
-    conn.execute("INSERT INTO facets(doc, facet, value, label) SELECT ?, 'cited', ?, ? WHERE NOT EXISTS "
-                 "(SELECT 1 FROM facets WHERE doc = ? AND facet = 'cited')", (doc, state, state, doc))
+    conn.execute("DELETE FROM facets WHERE doc = ? AND facet = 'cited'", (doc,))
+    conn.execute("INSERT INTO facets(doc, facet, value, label) VALUES (?, 'cited', ?, ?)", (doc, state, state))
     return True
 
 

@@ -51,7 +51,7 @@ from typing import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from . import iris
+from . import iris, page_lists
 from .namespaces import CG, DCTERMS, ID, RDF, SD, VOID, XSD
 from .store import ClaimStore
 
@@ -86,6 +86,8 @@ def _dataset_triples(total: int, properties: dict[str, int], classes: dict[str, 
                      subjects: int, objects: int, uncited: int) -> list[tuple]:
     """Everything about the dataset but its named graphs."""
     triples = [(DATASET, RDF.type, VOID.Dataset), (DATASET, RDF.type, SD.Dataset),
+               # The uncited-claims audit's count, summed from what each load recorded (the
+               # search index's versions table; statistics refresh after it).
                (DATASET, CG.uncitedClaimCount, _integer(uncited)),
                (DATASET, DCTERMS.modified, Literal(datetime.now(timezone.utc).isoformat(timespec="seconds"),
                                                    datatype=XSD.dateTime))]
@@ -120,15 +122,6 @@ def _quads(triples: Iterable[tuple]) -> list[Quad]:
     return [Quad(s, p, o, GRAPH_STATISTICS) for s, p, o in triples]
 
 
-def _uncited_claims(store: ClaimStore) -> int:
-    """Claims of current article versions that cite nothing, summed from the counts each
-    load recorded (the search index's versions table: statistics refresh after it), so
-    the uncited-claims audit reads one number instead of scanning every version."""
-    from .page_lists import uncited_claims  # late: page_lists imports the search index
-
-    return uncited_claims(store)
-
-
 # -- whole-store counts ------------------------------------------------------------------
 def _whole_store_entities(store: ClaimStore) -> tuple[dict[str, int], int, int]:
     classes = {row["class"]: row["entities"] for row in store.select("statistics-classes")}
@@ -152,7 +145,7 @@ def compute(store: ClaimStore, per_graph: dict[str, Counter] | None = None) -> l
         properties.update(counts)
     classes, subjects, objects = _whole_store_entities(store)
     triples = _dataset_triples(sum(properties.values()), properties, classes, subjects, objects,
-                               _uncited_claims(store))
+                               page_lists.uncited_claims(store))
     for graph in sorted(per_graph):
         triples += _graph_triples(graph, sum(per_graph[graph].values()))
     return _quads(triples)
@@ -323,7 +316,7 @@ def _write_dataset(store: ClaimStore, conn: sqlite3.Connection, old: list[Quad],
     # makes the next load recount the same graphs.
     for quad in old:
         store.store.remove(quad)
-    store.write(_quads(_dataset_triples(total, properties, *entities, _uncited_claims(store)) + new))
+    store.write(_quads(_dataset_triples(total, properties, *entities, page_lists.uncited_claims(store)) + new))
 
 
 _recounting = threading.Lock()  # one recount at a time when requests race for it

@@ -12,9 +12,9 @@ from dataclasses import dataclass, field
 from pyoxigraph import NamedNode
 
 from claimgraph.graph import reviews
+from claimgraph.graph.findings import SEVERITY_NAMES, version_finding_rows
 from claimgraph.graph.pages import source_cards
 from claimgraph.graph.search import SOURCE_KINDS
-from claimgraph.graph.findings import SEVERITY_NAMES, version_finding_rows
 from claimgraph.graph.store import ClaimStore
 
 COLUMNS = ["article", "article_title", "version", "version_number", "section", "claim",
