@@ -20,8 +20,9 @@ from pyoxigraph import NamedNode, Quad
 from .store import ClaimStore
 
 # Modules of claimgraph.graph with a refresh(store, versions) function, in run order.
-# "sources" first: it folds merged source nodes and sets evidence levels the others read.
-DERIVED_MODULES: list[str] = ["sources", "findings", "search", "examples", "statistics"]
+# "sources" first: it folds merged source nodes and sets evidence levels the others read;
+# "finding_lists" after "search", whose tables say which versions are current.
+DERIVED_MODULES: list[str] = ["sources", "findings", "search", "finding_lists", "examples", "statistics"]
 
 
 class _Pending:

@@ -321,14 +321,18 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
         refresh_duplicates(store, set().union(*cited.values()), cited)
 
 
-def refresh_for_work(store: ClaimStore, version: NamedNode) -> None:
-    """After a verdict on ``version``: rebuild its work's current version's findings."""
+def refresh_for_work(store: ClaimStore, version: NamedNode) -> NamedNode | None:
+    """After a verdict on ``version``: rebuild its work's current version's findings;
+    returns that version (None when there is none)."""
     work = store.select("version-work", version=version)
     if not work:
-        return
+        return None
     current = store.select("current-version", work=NamedNode(work[0]["work"]))
-    if current:
-        refresh(store, [NamedNode(current[0]["version"])])
+    if not current:
+        return None
+    node = NamedNode(current[0]["version"])
+    refresh(store, [node])
+    return node
 
 
 def version_finding_rows(store: ClaimStore, version: str) -> list[dict]:

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from pyoxigraph import Literal, NamedNode
 
-from . import findings, iris
+from . import finding_lists, findings, iris
 from .mapping import QuadSink
 from .namespaces import CG, FOAF, ID, OA, PROV, RDF, RDFS, XSD
 from .store import ClaimStore
@@ -111,7 +111,9 @@ def record_verdict(store: ClaimStore, claim: str, verdict: str, reviewer: str, n
     sink.add(person, FOAF.name, reviewer)
     sink.add(person, RDFS.label, reviewer)
     store.write(sink.quads)
-    findings.refresh_for_work(store, version)  # a stale-review finding may have gone
+    refreshed = findings.refresh_for_work(store, version)  # a stale-review finding may have gone
+    if refreshed is not None:
+        finding_lists.refresh(store, [refreshed])
     store.flush()
     return RecordedVerdict(node.value, claim, version.value, verdict, reviewer, time)
 

@@ -1,0 +1,169 @@
+"""The store-wide findings lists: every finding of the current article versions (and
+the probable duplicate sources), one list per finding code, kept in the SQLite
+index beside ``search``'s tables by every load.
+
+Over SPARQL a list page is an ORDER BY over every finding of the store (2.2 s for
+the first 50 uncited claims of 10 000 articles); here a load copies the findings
+it rebuilt into ``finding_rows``, already in list order (article title, version,
+claim position, target), so a page is one index range read with LIMIT/OFFSET and
+a total a COUNT over the range. A load costs its own findings graphs: the versions
+it wrote, the rows of the versions it superseded dropped, and the (small)
+duplicate-source graph read again.
+
+Runs after ``search`` (derived.DERIVED_MODULES): which versions are current, their
+titles and the claims' positions come from the tables ``search`` has just written.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from contextlib import contextmanager
+from typing import Iterator
+
+from pyoxigraph import NamedNode
+
+from . import search
+from .findings import BY_CODE, GRAPH_SOURCE_FINDINGS, SEVERITY_NAMES, findings_graph
+from .page_lists import Paged
+from .store import ClaimStore
+
+SCHEMA_VERSION = "1"
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS finding_rows (
+    finding TEXT PRIMARY KEY, graph TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
+    target TEXT NOT NULL,   -- the first target (IRI order); all of them in targets, space-separated
+    targets TEXT NOT NULL, version TEXT, title TEXT, position INTEGER, explanation TEXT NOT NULL);
+-- A list page in list order, straight from the index.
+CREATE INDEX IF NOT EXISTS finding_rows_list ON finding_rows(code, title, version, position, target, finding);
+CREATE INDEX IF NOT EXISTS finding_rows_graph ON finding_rows(graph);
+CREATE INDEX IF NOT EXISTS finding_rows_version ON finding_rows(version);
+"""
+_SCHEMA_KEY = "finding-lists-schema"
+
+
+@contextmanager
+def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
+    with search._connect(store) as conn:
+        conn.executescript(_SCHEMA)
+        yield conn
+
+
+def _is_built(conn: sqlite3.Connection) -> bool:
+    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SCHEMA_KEY,)).fetchone()
+    return row is not None and row[0] == SCHEMA_VERSION
+
+
+def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
+    """Bring the lists in step with the findings graphs after a load (``versions``:
+    the versions it wrote; None rebuilds every list)."""
+    search.ensure_index(store)
+    with _connect(store) as conn, conn:  # one transaction
+        if versions is None or not _is_built(conn):
+            _rebuild(store, conn)
+            return
+        # Versions a newer one superseded (search has marked them) leave the lists.
+        conn.execute("DELETE FROM finding_rows WHERE version IN (SELECT iri FROM versions WHERE current = 0)")
+        current = _current(conn, [v.value for v in versions])
+        for version in dict.fromkeys(v.value for v in versions):
+            graph = findings_graph(NamedNode(version)).value
+            conn.execute("DELETE FROM finding_rows WHERE graph = ?", (graph,))
+            if version in current:
+                _insert(conn, store.select("finding-list-rows", graph=NamedNode(graph)))
+        _reread_source_findings(store, conn)
+
+
+def ensure_built(store: ClaimStore) -> None:
+    """Build the lists of a store loaded before they existed."""
+    with _connect(store) as conn:
+        built = _is_built(conn)
+    if not built:
+        refresh(store, None)
+
+
+def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM finding_rows")
+    current = {row[0] for row in conn.execute("SELECT iri FROM versions WHERE current = 1")}
+    wanted = {findings_graph(NamedNode(v)).value for v in current} | {GRAPH_SOURCE_FINDINGS.value}
+    _insert(conn, [row for row in store.select("finding-list-rows") if row["graph"] in wanted])
+    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_SCHEMA_KEY, SCHEMA_VERSION))
+
+
+def _reread_source_findings(store: ClaimStore, conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM finding_rows WHERE graph = ?", (GRAPH_SOURCE_FINDINGS.value,))
+    _insert(conn, store.select("finding-list-rows", graph=GRAPH_SOURCE_FINDINGS))
+
+
+def _current(conn: sqlite3.Connection, versions: list[str]) -> set[str]:
+    found: set[str] = set()
+    for start in range(0, len(versions), 500):
+        chunk = versions[start:start + 500]
+        found.update(r[0] for r in conn.execute(
+            f"SELECT iri FROM versions WHERE current = 1 AND iri IN ({','.join('?' * len(chunk))})", chunk))
+    return found
+
+
+def _insert(conn: sqlite3.Connection, rows: list[dict]) -> None:
+    """Rows of finding-list-rows.rq (one per target) as one row per finding."""
+    findings: dict[str, dict] = {}
+    for row in rows:
+        finding = findings.setdefault(row["finding"], {**row, "targets": set()})
+        finding["targets"].add(row["target"])
+    titles: dict[str, str | None] = {}
+    records = []
+    for iri, f in findings.items():
+        targets = sorted(f["targets"])
+        version = f["version"]
+        if version is not None and version not in titles:
+            found = conn.execute("SELECT title FROM versions WHERE iri = ?", (version,)).fetchone()
+            titles[version] = found[0] if found else None
+        position = conn.execute("SELECT position FROM docs WHERE iri = ? AND type = 'claim'",
+                                (targets[0],)).fetchone()
+        records.append((iri, f["graph"], f["code"], SEVERITY_NAMES.get(f["severity"], f["severity"]),
+                        targets[0], " ".join(targets), version, titles.get(version),
+                        position[0] if position else None, f["explanation"]))
+    conn.executemany("INSERT OR REPLACE INTO finding_rows(finding, graph, code, severity, target, targets, "
+                     "version, title, position, explanation) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", records)
+
+
+# -- reading ------------------------------------------------------------------------
+
+def finding_types(store: ClaimStore) -> dict[str, dict]:
+    """code -> the finding type's term, label, comment and default severity (ontology)."""
+    types = {}
+    for row in store.select("finding-types"):
+        types[row["code"]] = {"code": row["code"], "type": row["type"], "label": row["label"],
+                              "comment": row["comment"],
+                              "severity": SEVERITY_NAMES.get(row["severity"], row["severity"])}
+    return types
+
+
+def summary(store: ClaimStore) -> list[dict]:
+    """Every finding type with how many findings the current versions have of it, in
+    the ontology's order of codes (findings.FINDING_TYPES)."""
+    ensure_built(store)
+    with _connect(store) as conn:
+        counts = dict(conn.execute("SELECT code, COUNT(*) FROM finding_rows GROUP BY code").fetchall())
+    types = finding_types(store)
+    return [{**types.get(code, {"code": code, "label": code, "comment": "", "severity": None}),
+             "findings": counts.get(code, 0)} for code in BY_CODE]
+
+
+def findings_page(store: ClaimStore, code: str, *, page: int = 1, per_page: int = 50) -> Paged:
+    """One page of the list of ``code``: findings in article-title, version, claim
+    position, target order; items are dicts with the finding, its targets, the
+    version it is about (None for duplicate sources) and its explanation."""
+    ensure_built(store)
+    with _connect(store) as conn:
+        conn.row_factory = sqlite3.Row
+        total = conn.execute("SELECT COUNT(*) FROM finding_rows WHERE code = ?", (code,)).fetchone()[0]
+        rows = conn.execute(
+            "SELECT finding, code, severity, target, targets, version, title, position, explanation "
+            "FROM finding_rows WHERE code = ? ORDER BY code, title, version, position, target, finding "
+            "LIMIT ? OFFSET ?", (code, per_page, (max(1, page) - 1) * per_page)).fetchall()
+    items = [{"finding": r["finding"], "code": r["code"], "severity": r["severity"], "target": r["target"],
+              "targets": r["targets"].split(), "version": r["version"], "article_title": r["title"],
+              "position": r["position"], "explanation": r["explanation"]} for r in rows]
+    return Paged(total=total, page=max(1, page), per_page=per_page, items=items)
+
+
+__all__ = ["refresh", "ensure_built", "finding_types", "summary", "findings_page"]
