@@ -133,3 +133,58 @@ def test_a_store_without_the_lists_builds_them_on_first_read(seed_store):
 @pytest.mark.parametrize("code", ["NO_SUCH_CODE"])
 def test_an_unknown_code_has_an_empty_list(seed_store, code):
     assert finding_lists.findings_page(seed_store, code).total == 0
+
+
+# -- the pages ------------------------------------------------------------------------
+
+@pytest.fixture
+def client(seed_store):
+    from claimgraph.web import create_app
+
+    app = create_app({"STORE": seed_store, "STORE_PATH": str(seed_store.path), "TESTING": True})
+    return app.test_client()
+
+
+def test_the_findings_page_counts_every_type_and_links_the_lists(client, seed_store):
+    page = client.get("/findings")
+    assert page.status_code == 200 and page.mimetype == "text/html"
+    assert '</findings.json>; rel="alternate"; type="application/json"' in page.headers["Link"]
+    data = client.get("/findings.json").get_json()
+    expected = {code: len(rows) for code, rows in oracle(seed_store).items()}
+    assert {t["code"]: t["findings"] for t in data["types"] if t["findings"]} == expected
+    html = page.get_data(as_text=True)
+    for t in data["types"]:
+        if t["findings"]:
+            assert f'href="{t["list"]}"' in html
+    csv_lines = client.get("/findings.csv").get_data(as_text=True).splitlines()
+    assert csv_lines[0] == "code,label,severity,findings,list" and len(csv_lines) == 1 + len(findings.BY_CODE)
+
+
+def test_a_findings_list_page_as_html_json_and_csv(client, seed_store):
+    expected = oracle(seed_store)["UNCITED_CLAIM"]
+    page = client.get("/findings/uncited-claim")
+    assert page.status_code == 200
+    html = page.get_data(as_text=True)
+    data = client.get("/findings/uncited-claim.json").get_json()
+    assert data["paging"]["total"] == len(expected)
+    assert {f["finding"] for f in data["findings"]} == {iri for iri, *_ in expected}
+    for f in data["findings"]:
+        assert f["targets"][0].split("/id/", 1)[1] in html  # each claim linked from the list
+    rows = client.get("/findings/uncited-claim.csv").get_data(as_text=True).splitlines()
+    assert rows[0].startswith("finding,code,severity,targets,version") and len(rows) == 1 + len(expected)
+
+
+def test_findings_lists_page_and_refuse_what_is_not_one(client, seed_store, load_paths, monkeypatch):
+    from claimgraph.web import findings as findings_pages
+
+    monkeypatch.setattr(findings_pages, "PER_PAGE", 10)
+    loaded_ok(load_paths(EXPERTQA))
+    assert len(oracle(seed_store)["UNCITED_CLAIM"]) > 10  # more than one page
+    first = client.get("/findings/uncited-claim.json").get_json()
+    second = client.get("/findings/uncited-claim.json?page=2").get_json()
+    assert len(first["findings"]) == 10 and first["paging"]["next_page"] == 2
+    assert not {f["finding"] for f in first["findings"]} & {f["finding"] for f in second["findings"]}
+    assert 'rel="next"' in client.get("/findings/uncited-claim").get_data(as_text=True)
+    assert client.get("/findings/no-such-finding").status_code == 404
+    assert client.get("/findings/uncited-claim.ttl").status_code == 404
+    assert client.get("/findings/uncited-claim?page=x").status_code == 200  # the first page

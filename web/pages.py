@@ -42,7 +42,7 @@ def home():
     store = get_store()
     data = pages_index.home_page(store)
     page_url = request.script_root + "/index"
-    return _represent(data, "home.html", page_url, linked_data.HTML, iri=None)
+    return represent(data, "home.html", page_url, linked_data.HTML, iri=None)
 
 
 @bp.get("/index.<suffix>")
@@ -51,7 +51,7 @@ def home_data(suffix: str):
     if representation is None or representation.rdf_format:
         abort(404)
     data = pages_index.home_page(get_store())
-    return _represent(data, "home.html", request.script_root + "/index", representation, iri=None)
+    return represent(data, "home.html", request.script_root + "/index", representation, iri=None)
 
 
 @bp.get("/id/<path:rest>")
@@ -73,7 +73,7 @@ def resource(rest: str):
         body, content_type = linked_data.rdf_body(store, iri, representation)
         return linked_data.respond(body, content_type, linked_data.alternates(page_url), representation)
     data, template = _page_for(store, iri, types)
-    return _represent(data, template, page_url, representation, iri=iri)
+    return represent(data, template, page_url, representation, iri=iri)
 
 
 def _find(store, rest: str):
@@ -96,20 +96,20 @@ def _page_for(store, iri: str, types: set[str]):
             return data, "article.html"
     for type_iri, build, template in _PAGES:
         if type_iri in types:
-            data = build(store, iri, page=_requested_page()) if build in _PAGED else build(store, iri)
+            data = build(store, iri, page=requested_page()) if build in _PAGED else build(store, iri)
             if data is not None:
                 return data, template
     return page_data.resource_page(store, iri), "resource.html"
 
 
-def _requested_page() -> int:
+def requested_page() -> int:
     try:
         return min(MAX_PAGE, max(1, int(request.args.get("page", "1"))))
     except ValueError:  # not a number (or one too long to read): the first page
         return 1
 
 
-def _represent(data: dict, template: str, page_url: str, representation, *, iri: str | None):
+def represent(data: dict, template: str, page_url: str, representation, *, iri: str | None):
     alts = linked_data.alternates(page_url, with_rdf=iri is not None)
     if representation is linked_data.HTML:
         body = render_template(template, page=data, iri=iri,
