@@ -8,7 +8,7 @@ concept it names, through Flask's test client over the on-disk store (load a
 corpus from ``bench.corpus`` first). Then the pages whose cost could grow with
 the store: the most-cited sources and the most-named conditions and drugs (their
 pages and provenance pictures), searches (a common word, a rare one, a facet,
-nothing typed), the evidence-network page, and an article's audit CSV export.
+nothing typed), the evidence-network page, the findings lists and an article's audit CSV export.
 The network page is also timed once cold (the first request after a load, which
 builds the network) apart from its warm medians.
 
@@ -76,6 +76,8 @@ def popular_urls(store, articles: list[str], top: int = 3) -> dict[str, list[str
             "search": ["/search?q=treatment", "/search?q=rituximab", "/search?q=muscle+weakness&page=3",
                        "/search?q=", *([f"/search?q=patients&kind={quote(kind[0])}"] if kind else [])],
             "network": ["/network"],
+            "findings lists": ["/findings", "/findings/uncited-claim", "/findings/uncited-claim?page=40",
+                               "/findings/weak-evidence?page=100"],
             "audit csv": [f"/export/audit.csv?article={quote(ID + a[len('/id/'):], safe='')}" for a in articles]}
     return {name: found for name, found in urls.items() if found}
 

@@ -86,6 +86,13 @@ def build_pages(oxigraph_peer, ui_paths: Callable[[str], str | None]) -> list[Wo
     workloads.append(Workload("full-text search (FTS5, /search.json, HTTP only)", None,
                               paths=[f"/search.json?q={quote(phrase)}" for phrase in PHRASES],
                               target="p50 ≤ 20 ms"))
+    # The findings lists every load keeps in the index: the summary, the first page of
+    # the uncited claims, and a deep page of them.
+    workloads.append(Workload("findings lists (index, /findings, HTTP only)", None,
+                              paths=["/findings.json", "/findings/uncited-claim.json",
+                                     "/findings/uncited-claim.json?page=2",
+                                     "/findings/weak-evidence.json?page=100"],
+                              target="≤ 100 ms"))
     return workloads
 
 
