@@ -32,7 +32,7 @@ STEPS = [
     "sources:refresh", "sources:note_probable_matches", "sources:settle", "sources:fold",
     "evidence:refresh", "evidence:refresh_sources",
     "findings:refresh", "findings:version_findings", "findings:duplicate_source_findings",
-    "search:refresh", "examples:refresh", "statistics:refresh",
+    "search:refresh", "finding_lists:refresh", "examples:refresh", "statistics:refresh",
 ]
 
 _seconds: dict[str, float] = defaultdict(float)

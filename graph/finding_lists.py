@@ -25,6 +25,7 @@ from pyoxigraph import NamedNode
 
 from . import search
 from .findings import BY_CODE, GRAPH_SOURCE_FINDINGS, SEVERITY_NAMES, findings_graph
+from .namespaces import CG, OA, RDF
 from .page_lists import Paged
 from .store import ClaimStore
 
@@ -44,6 +45,8 @@ CREATE INDEX IF NOT EXISTS finding_rows_version ON finding_rows(version);
 CREATE TABLE IF NOT EXISTS finding_counts (code TEXT PRIMARY KEY, findings INTEGER NOT NULL);
 """
 _SCHEMA_KEY = "finding-lists-schema"
+_SINGLE_FIELDS = {CG.findingCode: "code", CG.severity: "severity", OA.bodyValue: "explanation",
+                  CG.inArticle: "version"}
 
 
 @contextmanager
@@ -79,7 +82,7 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
             graph = findings_graph(NamedNode(version)).value
             _delete(conn, "graph = ?", (graph,))
             if version in current:
-                _insert(conn, store.select("finding-list-rows", graph=NamedNode(graph)))
+                _insert(conn, _graph_rows(store, NamedNode(graph)))
         _reread_source_findings(store, conn)
 
 
@@ -102,7 +105,28 @@ def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
 
 def _reread_source_findings(store: ClaimStore, conn: sqlite3.Connection) -> None:
     _delete(conn, "graph = ?", (GRAPH_SOURCE_FINDINGS.value,))
-    _insert(conn, store.select("finding-list-rows", graph=GRAPH_SOURCE_FINDINGS))
+    _insert(conn, _graph_rows(store, GRAPH_SOURCE_FINDINGS))
+
+
+def _graph_rows(store: ClaimStore, graph: NamedNode) -> list[dict]:
+    """finding-list-rows.rq's rows for one findings graph, read as the graph's quads:
+    with ``?graph`` bound the query still started from every finding of the store
+    (60 ms at 10 000 articles); a graph's quads are one index range (under 1 ms)."""
+    described: dict[str, dict] = {}
+    for quad in store.store.quads_for_pattern(None, None, None, graph):
+        entry = described.setdefault(quad.subject.value, {"types": set(), "targets": set()})
+        predicate, value = quad.predicate, quad.object.value
+        if predicate == RDF.type:
+            entry["types"].add(value)
+        elif predicate == OA.hasTarget:
+            entry["targets"].add(value)
+        elif predicate in _SINGLE_FIELDS:
+            entry[_SINGLE_FIELDS[predicate]] = value
+    return [{"graph": graph.value, "finding": finding, "code": entry["code"], "severity": entry["severity"],
+             "target": target, "version": entry.get("version"), "explanation": entry["explanation"]}
+            for finding, entry in described.items()
+            if CG.Finding.value in entry["types"] and {"code", "severity", "explanation"} <= entry.keys()
+            for target in sorted(entry["targets"])]
 
 
 def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:

@@ -110,3 +110,25 @@ def test_the_uncited_claims_total_is_kept_up_by_every_load(store, tmp_path):
     load_files(store, [tmp_path / "seed-v2.txt"])
     (total,) = store.select("uncited-claims-count")
     assert total["uncited_claims"] == store.select(scan)[0]["n"] > 10
+
+
+def test_a_graph_written_between_loads_is_counted_by_the_next_load(store, tmp_path, monkeypatch):
+    from claimgraph.graph import reviews
+
+    listed = []  # loads that listed every named graph
+    real = type(store.store).named_graphs
+    monkeypatch.setattr(statistics, "_list_graphs", lambda s: listed.append(1) or real(s.store))
+    paths = write_articles(tmp_path / "articles", 6, seed=5)
+    load_files(store, paths[:4])
+    version = store.select("SELECT ?version WHERE { ?version a cg:Article }")[0]["version"]
+    reviews.record_verdict(store, f"{version}/claim-1", "supported", "Ada")  # a graph of its own
+    listed.clear()
+    load_files(store, paths[4:5])
+    assert listed, "the review's graph appeared outside a load: the load must look for it"
+    statistics.ensure_current(store)
+    assert _statistics_without_time(store) == _recounted(store)
+    listed.clear()
+    load_files(store, paths[5:])  # nothing new outside loads: no listing
+    assert listed == []
+    statistics.ensure_current(store)
+    assert _statistics_without_time(store) == _recounted(store)
