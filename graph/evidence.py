@@ -15,7 +15,7 @@ from pyoxigraph import NamedNode
 
 from claimgraph.loaders.records import Source
 
-from . import derived, queries
+from . import derived, evidence_facts, queries
 from .iris import GRAPH_SOURCES
 from .namespaces import CG
 
@@ -93,16 +93,19 @@ def level_for_known(kinds: set[str], publication_types: set[str]) -> EvidenceLev
 def refresh(store, versions) -> None:
     """Recompute citation levels (and claims' strongest) of these article versions; None = all."""
     if versions is None:
-        _recompute(store, store.select("evidence-version-citations"))
+        _recompute(store, store.select("evidence-version-citations"), new_graphs=None)
     else:
         # One bound query per version: 1 ms each, where a VALUES block of versions is not.
-        _recompute(store, [row for version in dict.fromkeys(versions)
-                           for row in store.select("evidence-version-citations", graph=version)])
+        versions = list(dict.fromkeys(versions))
+        _recompute(store, [row for version in versions
+                           for row in store.select("evidence-version-citations", graph=version)],
+                   new_graphs=versions)
 
 
 def refresh_sources(store, sources) -> None:
     """Recompute the levels of every citation of these sources (after a record described them)."""
-    _recompute(store, _rows_for(store, "evidence-source-citations", "source", sources))
+    _recompute(store, _rows_for(store, "evidence-source-citations", "source", sources), new_graphs=None,
+               whole_store=False)
 
 
 def _rows_for(store, query: str, variable: str, iris) -> list[dict]:
@@ -111,25 +114,56 @@ def _rows_for(store, query: str, variable: str, iris) -> list[dict]:
             for row in store.select(queries.with_iri_values(query, **{variable: chunk}))]
 
 
-def _known(store, sources) -> dict[str, tuple[set[str], set[str], str | None]]:
-    """Per source: its kind classes, publication types (case-folded) and guideline strength
-    (its record's first, else the smallest), from every graph describing it."""
-    kinds, types, strengths = defaultdict(set), defaultdict(set), defaultdict(list)
-    for row in _rows_for(store, "evidence-source-facts", "source", sources):
-        source, value = row["source"], str(row["value"])
-        if row["field"] == "kind":
-            kinds[source].add(value)
+def _facts_in(rows) -> dict[str, evidence_facts.Facts]:
+    facts: dict[str, evidence_facts.Facts] = defaultdict(set)
+    for row in rows:
+        value = str(row["value"])
+        if row["field"] == "strength":  # a record's strength first: "0" sorts before "1"
+            value = ("0" if row["g"] == GRAPH_SOURCES.value else "1") + value
         elif row["field"] == "type":
-            types[source].add(value.casefold())
-        else:
-            strengths[source].append(("0" if row["g"] == GRAPH_SOURCES.value else "1") + value)
-    return {s: (kinds[s], types[s], min(strengths[s])[1:] if strengths[s] else None) for s in sources}
+            value = value.casefold()
+        facts[row["source"]].add((row["field"], value))
+    return facts
 
 
-def _recompute(store, rows) -> None:
+def _known(store, sources, new_graphs=None, whole_store=True):
+    """Per source: its kind classes, publication types (case-folded) and guideline strength
+    (its record's first, else the smallest), from every graph describing it.
+
+    ``new_graphs``: the graphs a load just wrote; sources remembered from an earlier read
+    (``evidence_facts``) then read only those graphs and the sources graph, the rest every
+    graph. None reads every graph for all ``sources`` (and, ``whole_store``, these are all
+    the cited sources there are)."""
+    sources = set(sources)
+    remembered = evidence_facts.read(store, sources) if new_graphs is not None else {}
+    facts: dict[str, evidence_facts.Facts] = defaultdict(set)
+    for source, found in _facts_in(
+            _rows_for(store, "evidence-source-facts", "source", sources - set(remembered))).items():
+        facts[source] |= found
+    if remembered:
+        for source, found in remembered.items():
+            facts[source] |= found
+        text_blocks = [queries.with_iri_values("evidence-source-facts", source=chunk)
+                       for chunk in derived.chunks(remembered)]
+        for graph in [*new_graphs, GRAPH_SOURCES]:
+            for text in text_blocks:
+                for source, found in _facts_in(store.select(text, g=graph)).items():
+                    facts[source] |= found
+    known = {s: facts.get(s, set()) for s in sources}
+    evidence_facts.remember(store, known, everything=new_graphs is None and whole_store)
+    out = {}
+    for source, found in known.items():
+        kinds = {v for f, v in found if f == "kind"}
+        types = {v for f, v in found if f == "type"}
+        strengths = sorted(v for f, v in found if f == "strength")
+        out[source] = (kinds, types, strengths[0][1:] if strengths else None)
+    return out
+
+
+def _recompute(store, rows, *, new_graphs=None, whole_store=True) -> None:
     from pyoxigraph import Literal, NamedNode, Quad
 
-    known = _known(store, {row["source"] for row in rows})
+    known = _known(store, {row["source"] for row in rows}, new_graphs, whole_store)
     deletes, inserts, claims = [], [], set()
     for row in rows:
         graph, citation = NamedNode(row["graph"]), NamedNode(row["citation"])

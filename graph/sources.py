@@ -30,7 +30,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from claimgraph.loaders import FileResult
 from claimgraph.loaders.records import Source, SourceRecord
 
-from . import derived, evidence, findings, iris, queries
+from . import derived, evidence, evidence_facts, findings, iris, queries
 from .mapping import QuadSink, integer, organisation_quads, resolver_links, source_quads
 from .namespaces import (C4O, CG, CITO, DCTERMS, FABIO, PAV, PRISM, PROV, RDF, SCHEMA, XSD)
 from .store import ClaimStore
@@ -108,6 +108,7 @@ def fold(store: ClaimStore, old: NamedNode, into: NamedNode) -> None:
     """Rewrite ``old`` as ``into`` in every graph, in one update (both IRIs are minted by us)."""
     if old == into:
         return
+    evidence_facts.forget(store, [old, into])  # what other graphs said of both is rewritten
     o, n = str(old), str(into)
     store.store.update(
         f"DELETE {{ GRAPH ?g {{ {o} ?p ?x }} }} INSERT {{ GRAPH ?g {{ {n} ?p ?x }} }} "
@@ -120,6 +121,8 @@ def settle(store: ClaimStore, nodes: list[NamedNode], graphs: list[NamedNode] | 
     """Withdraw article guesses (kind, resolution, level) about nodes a record describes."""
     if not nodes:
         return
+    if graphs is None:  # older graphs lose statements: their remembered union is wrong now
+        evidence_facts.forget(store, nodes)
     values = " ".join(sorted({str(n) for n in nodes}))
     graph_values = f"VALUES ?g {{ {' '.join(str(g) for g in graphs)} }}" if graphs else ""
     kinds = ", ".join(str(k) for k in _GUESSED_KINDS)

@@ -14,7 +14,7 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from claimgraph.graph import statistics
+from claimgraph.graph import evidence_facts, statistics
 from claimgraph.graph.namespaces import PREFIXES
 
 from . import negotiation
@@ -42,7 +42,9 @@ def require_writer() -> None:
 
 
 def after_write() -> Response:
-    statistics.refresh(get_store())
+    store = get_store()
+    statistics.refresh(store)
+    evidence_facts.forget(store, None)  # any graph may have changed: the next load reads them all
     return Response(status=204)
 
 
