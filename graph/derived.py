@@ -143,9 +143,15 @@ def _clear_pending_file(store: ClaimStore) -> None:
 def finish_interrupted_load(store: ClaimStore) -> bool:
     """Refresh what a killed load left noted (once per store object); True if anything."""
     path = _pending_file(store)
-    if path is None or store in _recovered or not path.exists():
+    if path is None or store in _recovered:
         return False
+    # Checked once per store object, found or not: the note begin_batch takes right after
+    # this check is this load's own, and taking it up as a killed load's asked every later
+    # refresh of the batch to treat the store as changed by source records (a full
+    # rebuild: 7 minutes at 10 000 articles for loading an unchanged file again).
     _recovered.add(store)
+    if not path.exists():
+        return False
     entries = set(path.read_text(encoding="utf-8").split())
     if _REBUILD_ALL in entries:
         refresh_all(store, None)

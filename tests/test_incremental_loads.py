@@ -144,3 +144,20 @@ def test_a_graph_written_between_loads_is_counted_by_the_next_load(store, tmp_pa
     assert listed == []
     statistics.ensure_current(store)
     assert _statistics_without_time(store) == _recounted(store)
+
+
+def test_loading_unchanged_files_again_refreshes_nothing(tmp_path, monkeypatch):
+    from claimgraph.graph import derived
+    from claimgraph.graph.store import ClaimStore
+
+    paths = write_articles(tmp_path / "articles", 3, seed=6)
+    load_files(ClaimStore(tmp_path / "store"), paths)
+    asked = []
+    real = derived.refresh_all
+    monkeypatch.setattr(derived, "refresh_all", lambda store, versions: asked.append(versions) or real(store, versions))
+    again = ClaimStore(tmp_path / "store")  # a new process's store object, as `claimgraph load` opens it
+    load_files(again, paths)
+    # Nothing was written, so nothing is refreshed ([] would mean "source records changed":
+    # every claim and source indexed again).
+    assert asked == []
+    assert not (tmp_path / "store" / derived.PENDING_FILE).exists()
