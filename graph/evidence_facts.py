@@ -23,6 +23,8 @@ from contextlib import closing, contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
+from . import derived
+
 FACTS_FILE = "evidence-facts.sqlite"
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS facts (source TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
@@ -49,18 +51,13 @@ def _connect(store) -> Iterator[sqlite3.Connection | None]:
         yield conn
 
 
-def _chunks(items: list[str], size: int = 500) -> Iterator[list[str]]:
-    for start in range(0, len(items), size):
-        yield items[start:start + size]
-
-
 def read(store, sources: Iterable[str]) -> dict[str, Facts]:
     """The remembered facts of those ``sources`` that have them (none for a store without a folder)."""
     found: dict[str, Facts] = {}
     with _connect(store) as conn:
         if conn is None:
             return found
-        for chunk in _chunks(sorted(set(sources))):
+        for chunk in derived.chunks(sources):
             marks = ",".join("?" * len(chunk))
             for (source,) in conn.execute(f"SELECT source FROM known WHERE source IN ({marks})", chunk):
                 found[source] = set()
@@ -97,11 +94,11 @@ def forget(store, sources: Iterable[str] | None) -> None:
             conn.execute("DELETE FROM facts")
             conn.execute("DELETE FROM known")
         else:
-            _forget(conn, sorted({getattr(s, "value", s) for s in sources}))
+            _forget(conn, sources)
 
 
-def _forget(conn: sqlite3.Connection, sources: list[str]) -> None:
-    for chunk in _chunks(sources):
+def _forget(conn: sqlite3.Connection, sources: Iterable) -> None:
+    for chunk in derived.chunks(sources):
         marks = ",".join("?" * len(chunk))
         conn.execute(f"DELETE FROM facts WHERE source IN ({marks})", chunk)
         conn.execute(f"DELETE FROM known WHERE source IN ({marks})", chunk)

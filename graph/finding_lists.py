@@ -77,11 +77,10 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
             return
         # Versions a newer one superseded (search has marked them) leave the lists.
         _delete(conn, "version IN (SELECT iri FROM versions WHERE current = 0)", ())
-        current = _current(conn, [v.value for v in versions])
         for version in dict.fromkeys(v.value for v in versions):
             graph = findings_graph(NamedNode(version)).value
             _delete(conn, "graph = ?", (graph,))
-            if version in current:
+            if search._has_version(conn, version, current=True):
                 _insert(conn, _graph_rows(store, NamedNode(graph)))
         _reread_source_findings(store, conn)
 
@@ -139,15 +138,6 @@ def _count(conn: sqlite3.Connection, change: dict[str, int]) -> None:
     conn.executemany("INSERT INTO finding_counts(code, findings) VALUES (?, ?) "
                      "ON CONFLICT(code) DO UPDATE SET findings = findings + excluded.findings",
                      sorted(change.items()))
-
-
-def _current(conn: sqlite3.Connection, versions: list[str]) -> set[str]:
-    found: set[str] = set()
-    for start in range(0, len(versions), 500):
-        chunk = versions[start:start + 500]
-        found.update(r[0] for r in conn.execute(
-            f"SELECT iri FROM versions WHERE current = 1 AND iri IN ({','.join('?' * len(chunk))})", chunk))
-    return found
 
 
 def _insert(conn: sqlite3.Connection, rows: list[dict]) -> None:

@@ -24,6 +24,9 @@ from .pages import represent, requested_page
 bp = Blueprint("findings", __name__)
 PER_PAGE = 50
 _TABLE_REPRESENTATIONS = {"json", "csv"}
+# The CSV columns (and the JSON "table"): the summary's, and a list page's.
+_SUMMARY_COLUMNS = ("code", "label", "severity", "findings", "list")
+_LIST_COLUMNS = ("finding", "code", "severity", "targets", "version", "article_title", "position", "explanation")
 
 
 def slug(code: str) -> str:
@@ -33,33 +36,36 @@ def slug(code: str) -> str:
 _BY_SLUG = {slug(code): code for code in BY_CODE}
 
 
-def _representation(suffix: str | None):
-    if suffix is None:
+def _representation(representation):
+    """HTML, or the page's data as JSON or CSV; any other suffix names no page."""
+    if representation is None:
         return linked_data.HTML
-    if suffix not in _TABLE_REPRESENTATIONS:
+    if representation.suffix not in _TABLE_REPRESENTATIONS:
         abort(404)
-    return linked_data.BY_SUFFIX[suffix]
+    return representation
+
+
+def _table(rows: list[dict], columns: tuple[str, ...]) -> list[dict]:
+    return [{column: row[column] for column in columns} for row in rows]
 
 
 @bp.get("/findings")
 @bp.get("/findings.<suffix>")
 def summary(suffix: str | None = None):
-    representation = _representation(suffix)
+    representation = _representation(linked_data.BY_SUFFIX.get(suffix) if suffix else None)
     kinds = finding_lists.summary(get_store())
     for kind in kinds:
         kind["slug"] = slug(kind["code"])
         kind["list"] = f"{request.script_root}/findings/{kind['slug']}"
     data = {"title": "Findings", "total": sum(k["findings"] for k in kinds), "types": kinds,
-            "table": [{"code": k["code"], "label": k["label"], "severity": k["severity"],
-                       "findings": k["findings"], "list": k["list"]} for k in kinds]}
+            "table": _table(kinds, _SUMMARY_COLUMNS)}
     return represent(data, "findings.html", f"{request.script_root}/findings", representation, iri=None)
 
 
 @bp.get("/findings/<name>")
 def finding_list(name: str):
-    stem, dot, suffix = name.rpartition(".")
-    name, suffix = (stem, suffix) if dot else (name, None)
-    representation = _representation(suffix)
+    name, suffixed = linked_data.split_suffix(name)
+    representation = _representation(suffixed)
     code = _BY_SLUG.get(name)
     if code is None:
         abort(404)
@@ -67,10 +73,7 @@ def finding_list(name: str):
     kind = finding_lists.finding_types(store).get(code, {"code": code, "label": code, "comment": ""})
     page = finding_lists.findings_page(store, code, page=requested_page(), per_page=PER_PAGE)
     data = {"title": kind["label"][:1].upper() + kind["label"][1:], "kind": kind, "code": code,
-            "paging": page.as_dict(), "findings": page.items,
-            "table": [{"finding": f["finding"], "code": f["code"], "severity": f["severity"],
-                       "targets": f["targets"], "version": f["version"], "article_title": f["article_title"],
-                       "position": f["position"], "explanation": f["explanation"]} for f in page.items]}
+            "paging": page.as_dict(), "findings": page.items, "table": _table(page.items, _LIST_COLUMNS)}
     return represent(data, "findings.html", f"{request.script_root}/findings/{name}", representation, iri=None)
 
 
