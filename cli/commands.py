@@ -268,8 +268,9 @@ def export_dump(ctx: Context, fmt: str, output: str) -> None:
 
 from claimgraph import audit_cli  # noqa: E402  (audit: export audit, review)
 export.add_command(audit_cli.export_audit); main.add_command(audit_cli.review)
-from claimgraph.index_cli import reindex  # noqa: E402  (search index and derived data)
+from claimgraph.index_cli import check, reindex  # noqa: E402  (search index and derived data)
 main.add_command(reindex)
+main.add_command(check)
 
 from claimgraph import serve_cli  # noqa: E402  (serve, demo)
 main.add_command(serve_cli.serve); main.add_command(serve_cli.demo)

@@ -28,7 +28,7 @@ def reindex(ctx, check: bool, as_json: bool) -> None:
     before = search.drift(store)
     after = None
     if not check:
-        derived.refresh_all(store, None)
+        derived.rebuild(store)
         store.flush()
         after = search.drift(store)
     if as_json:
@@ -40,4 +40,29 @@ def reindex(ctx, check: bool, as_json: bool) -> None:
             _print_drift("After rebuilding:", after)
         click.echo(f"index: {search.index_path(store)}")
     if not search.in_step(after or before):
+        sys.exit(1)
+
+
+@click.command()
+@click.option("--json", "as_json", is_flag=True, help="Print the differences as JSON.")
+@click.pass_obj
+def check(ctx, as_json: bool) -> None:
+    """Compare the derived data (search and list index, findings, statistics, evidence
+    levels) with a rebuild from the store's quads; exit 1 when they differ."""
+    from claimgraph.graph import check as checking, derived
+
+    store = ctx.store()
+    derived.catch_up(store, raise_errors=False)  # what a killed load left is not drift
+    differences = checking.compare(store)
+    if as_json:
+        click.echo(json.dumps([{"part": d.part, "missing": d.missing, "extra": d.extra} for d in differences],
+                              indent=2))
+    elif not differences:
+        click.echo("derived data in step with the store")
+    else:
+        click.echo("derived data differs from a rebuild from the store:")
+        for difference in differences:
+            click.echo(difference.describe())
+        click.echo("`claimgraph reindex` rebuilds it")
+    if differences:
         sys.exit(1)

@@ -59,12 +59,27 @@ def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcom
                input_format: str | None, refs_file: str | None, group_articles: int | None) -> bool:
     """Load files until ``DERIVED_EVERY`` articles were written, then refresh the derived
     data of those (a crash-safe unit of its own); True while files remain."""
+    first, more = len(outcomes), [False]
+    try:
+        _write_part(store, files, bar, vocabulary, outcomes, more, input_format=input_format,
+                    refs_file=refs_file, group_articles=group_articles)
+    except derived.RefreshFailed as exc:  # the data is written; its notes stay for the next try
+        for outcome in outcomes[first:]:
+            outcome.warnings.append(f"{exc}; written, and caught up by the next load, `claimgraph serve` "
+                                    "or `claimgraph reindex`")
+    return more[0]
+
+
+def _write_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome],
+                more: list[bool], *, input_format: str | None, refs_file: str | None,
+                group_articles: int | None) -> None:
+    """Write one part; ``more[0]`` says whether files remain (set before the refresh that
+    closes the part, which may raise)."""
     from claimgraph.loaders.sidecar import sidecar_for
 
     from .marker_refs import apply_refs_for
 
     with derived.deferred(store):  # one refresh of derived data for the part
-        derived.begin_batch(store)
         writer = ArticleWriter(store, max_articles=group_articles)
         for path in files:
             bar.set_postfix_str(path.name[:40], refresh=False)
@@ -80,6 +95,6 @@ def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcom
             outcomes.append(outcome)
             if writer.written + len(writer) >= DERIVED_EVERY:
                 writer.flush()
-                return True
+                more[0] = True
+                return
         writer.flush()
-    return False

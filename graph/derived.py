@@ -1,74 +1,251 @@
-"""Data derived from what is loaded, kept in step after every load.
+"""The one pipeline that keeps everything derived from the store in step with it.
 
-Each deriving module (statistics, findings, search index ...) has
-``refresh(store, versions)``, where ``versions`` are the article-version IRIs
-the load just wrote (empty when only source records changed). ``refresh_all``
-runs them in order; ``claimgraph reindex`` runs them with ``versions=None``,
-meaning "rebuild everything".
+Derived data -- the search and page-list index, the findings and their lists,
+statistics, evidence levels, the example queries -- is rebuilt from the store
+by the deriving modules (``DERIVED_MODULES``), each with ``refresh(store,
+versions)``: ``versions`` are the article versions that changed, ``[]`` means
+"only source records changed", ``None`` means "rebuild everything".
+
+Every write path says what it changed by writing a **change note** into the
+store itself (the ``graph/changes`` named graph), in the same transaction as the
+data where the engine allows it and otherwise just before it (a note without
+its change only costs a needless refresh). ``catch_up`` then reads every note,
+runs one refresh for all of them and deletes exactly the notes it read. So:
+
+* a refresh that fails or is killed leaves its notes, and the next write, the
+  next ``serve`` start or ``claimgraph reindex`` catches them up -- never lost;
+* a note lives with the data (a copied, restored or remote store carries it);
+* nothing in a process's memory decides what is pending.
+
+Notes are ``<target> cg:pendingRefresh "kind"``: ``version`` (an article version
+written, changed or dropped), ``review`` (a verdict on that version: its work's
+current version is refreshed), ``sources`` (source records written) and ``all``
+(anything else: a SPARQL update or Graph Store write outside article versions,
+a restore).
+
+Bulk loads refresh once per part, not after every group: inside ``deferred``
+``catch_up`` does nothing and one runs on leaving the block.
 """
 
 from __future__ import annotations
 
 import importlib
-import os
-import weakref
+import logging
+import re
+import sqlite3
+import threading
 from contextlib import contextmanager
-from typing import Iterator
+from pathlib import Path
+from typing import Iterable, Iterator
 
-from pyoxigraph import NamedNode, Quad
+from pyoxigraph import Literal, NamedNode, Quad
 
+from . import iris
+from .namespaces import CG, ID
 from .store import ClaimStore
+
+log = logging.getLogger("claimgraph.derived")
 
 # Modules of claimgraph.graph with a refresh(store, versions) function, in run order.
 # "sources" first: it folds merged source nodes and sets evidence levels the others read;
 # "finding_lists" after "search", whose tables say which versions are current.
 DERIVED_MODULES: list[str] = ["sources", "findings", "search", "finding_lists", "examples", "statistics"]
 
-
-class _Pending:
-    """What a store inside ``deferred()`` has been asked to refresh so far."""
-
-    def __init__(self) -> None:
-        self.asked = False  # a load of source records only asks with no versions
-        self.versions: list[NamedNode] | None = []  # None: rebuild everything
-
-    def add(self, versions: list[NamedNode] | None) -> None:
-        self.asked = True
-        self.versions = None if versions is None or self.versions is None else self.versions + list(versions)
+GRAPH_CHANGES = iris.GRAPH_CHANGES
+PENDING = CG.pendingRefresh
+ALL = NamedNode(str(ID) + "changes/all")
+SOURCES = NamedNode(str(ID) + "changes/sources")
+KINDS = ("version", "review", "sources", "all")
+# An article version's IRI (and graph name): <ID>article/<key>/v-<12 hex>.
+_VERSION = re.compile(re.escape(str(ID)) + r"article/[^/]+/v-[0-9a-f]{12}")
+# A pre-0.2 store kept its notes in this file beside the data; read once, then removed.
+PENDING_FILE = "derived-pending.txt"
 
 
-_pending: dict[int, _Pending] = {}  # by id() of the store
+class RefreshFailed(RuntimeError):
+    """Derived data could not be brought in step; the change notes stay for the next try."""
+
+
+def is_version(iri: str | NamedNode) -> bool:
+    return bool(_VERSION.fullmatch(iri.value if isinstance(iri, NamedNode) else iri))
+
+
+# -- notes -------------------------------------------------------------------------
+def note_quads(versions: Iterable[NamedNode] | None = (), *, kind: str = "version") -> list[Quad]:
+    """Change notes to write with the data they describe. ``versions=None``: everything."""
+    if versions is None or kind == "all":
+        return [Quad(ALL, PENDING, Literal("all"), GRAPH_CHANGES)]
+    if kind == "sources":
+        return [Quad(SOURCES, PENDING, Literal("sources"), GRAPH_CHANGES)]
+    if kind not in KINDS:
+        raise ValueError(f"unknown change kind {kind!r}")
+    return [Quad(v, PENDING, Literal(kind), GRAPH_CHANGES) for v in dict.fromkeys(versions)]
+
+
+def note(store: ClaimStore, versions: Iterable[NamedNode] | None = (), *, kind: str = "version") -> None:
+    """Write change notes on their own, before a write that cannot carry them."""
+    store.write(note_quads(versions, kind=kind))
+
+
+def pending(store: ClaimStore) -> list[Quad]:
+    """Every change note in the store."""
+    return list(store.quads(None, PENDING, None, GRAPH_CHANGES))
+
+
+def _plan(store: ClaimStore, notes: list[Quad]) -> list[NamedNode] | None:
+    """The ``versions`` argument of one refresh covering ``notes``."""
+    kinds = {q.object.value for q in notes}
+    if "all" in kinds:
+        return None
+    versions = [q.subject for q in notes if q.object.value == "version"]
+    for q in notes:
+        if q.object.value == "review":  # the stale-review finding sits on the current version
+            current = _current_version(store, q.subject)
+            if current is not None:
+                versions.append(current)
+    return list(dict.fromkeys(versions))
+
+
+def _current_version(store: ClaimStore, version: NamedNode) -> NamedNode | None:
+    work = store.select("version-work", version=version)
+    if not work:
+        return None
+    current = store.select("current-version", work=NamedNode(work[0]["work"]))
+    return NamedNode(current[0]["version"]) if current else None
+
+
+# -- the one refresh -----------------------------------------------------------------
+_deferred: set[int] = set()  # id() of stores inside ``deferred``
+_locks: dict[int, threading.Lock] = {}
+_locks_guard = threading.Lock()
+
+
+def _lock(store: ClaimStore) -> threading.Lock:
+    with _locks_guard:
+        return _locks.setdefault(id(store), threading.Lock())
 
 
 @contextmanager
 def deferred(store: ClaimStore) -> Iterator[None]:
-    """Bulk loads: inside the block ``refresh_all`` only notes what changed, and one
-    refresh runs on leaving it. Refreshes that recount the whole store (statistics,
-    duplicate sources) would otherwise make loading n files cost n whole-store passes."""
-    if id(store) in _pending:
+    """Bulk loads: inside the block ``catch_up`` does nothing; one runs on leaving it.
+    Refreshes that recount the whole store (statistics, duplicate sources) would
+    otherwise make loading n files cost n whole-store passes."""
+    if id(store) in _deferred:
         yield  # nested: the outer block refreshes
         return
-    _pending[id(store)] = _Pending()
+    _deferred.add(id(store))
     try:
         yield
     finally:
-        pending = _pending.pop(id(store))
-        if pending.asked:
-            refresh_all(store, pending.versions)
-        else:  # nothing changed: a note taken at the start (see begin_batch) is done with
-            _clear_pending_file(store)
+        _deferred.discard(id(store))
+    catch_up(store)
 
 
-def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
-    if id(store) in _pending:
-        _pending[id(store)].add(versions)
-        return
+def catch_up(store: ClaimStore, *, raise_errors: bool = True) -> bool:
+    """Refresh the derived data for every change note in the store, then delete the
+    notes read (not any written meanwhile). True if there was anything to do.
+
+    A failure leaves the notes where they are and raises ``RefreshFailed`` (or, with
+    ``raise_errors=False``, logs it and returns False): the data written stays, and
+    the next write, ``serve`` start or ``reindex`` catches up."""
+    if id(store) in _deferred:
+        return False
+    with _lock(store):
+        _take_up_pending_file(store)
+        notes = pending(store)
+        try:
+            if notes:
+                versions = _plan(store, notes)
+                _run(store, versions)
+            _ensure_built(store)
+        except Exception as exc:  # noqa: BLE001 - any failure keeps the notes
+            log.error("derived data not refreshed (%s: %s); kept %d change note(s) to catch up later",
+                      type(exc).__name__, exc, len(notes))
+            if raise_errors:
+                raise RefreshFailed(f"derived data not refreshed: {exc}") from exc
+            return False
+        if notes:
+            store.remove(notes)
+        return bool(notes)
+
+
+def rebuild(store: ClaimStore) -> None:
+    """Rebuild every derived table and graph from the store (``claimgraph reindex``)."""
+    note(store, None)
+    catch_up(store)
+
+
+def _run(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     for name in DERIVED_MODULES:
         module = importlib.import_module(f"claimgraph.graph.{name}")
         module.refresh(store, versions)
-    _clear_pending_file(store)
 
 
+def _ensure_built(store: ClaimStore) -> None:
+    """A store whose index is missing, corrupt or of an older schema is rebuilt."""
+    from . import search
+
+    search.ensure_index(store)
+
+
+def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
+    """Note ``versions`` (None: everything) as changed and catch up: for writers that
+    cannot put the notes in their own transaction. Prefer ``note_quads`` with the data."""
+    note(store, versions)
+    catch_up(store)
+
+
+def _take_up_pending_file(store: ClaimStore) -> None:
+    """Notes an older claimgraph kept in a file beside the store become notes in it."""
+    folder = getattr(store, "path", None)
+    if folder is None or store.read_only or not (folder / PENDING_FILE).exists():
+        return
+    entries = set((folder / PENDING_FILE).read_text(encoding="utf-8").split())
+    if "*" in entries:
+        note(store, None)
+    else:
+        note(store, [NamedNode(e) for e in sorted(entries)])
+    (folder / PENDING_FILE).unlink()
+
+
+# -- the derived files beside the store ---------------------------------------------------
+@contextmanager
+def open_sqlite(store: ClaimStore, path, schema: str) -> Iterator[sqlite3.Connection]:
+    """A derived SQLite file with ``schema`` in place. One that is unreadable (not a
+    database, truncated, malformed) is derived data: it is removed with one log line and
+    made again empty, the store gets an "everything" change note (when writable), and the
+    next ``catch_up`` -- the next write, ``serve`` start or ``reindex`` -- rebuilds it."""
+    path = Path(path)
+    try:
+        conn = _connect_checked(path, schema)
+    except sqlite3.DatabaseError as exc:
+        log.warning("derived index %s was unreadable (%s): removed; it is rebuilt from the store", path, exc)
+        for suffix in ("", "-wal", "-shm", "-journal"):
+            Path(f"{path}{suffix}").unlink(missing_ok=True)
+        if not getattr(store, "read_only", False):
+            note(store, None)
+        conn = _connect_checked(path, schema)
+    try:
+        yield conn
+    finally:
+        conn.close()
+
+
+def _connect_checked(path: Path, schema: str) -> sqlite3.Connection:
+    conn = sqlite3.connect(path, timeout=30)
+    try:
+        conn.execute("PRAGMA journal_mode=WAL")
+        pages, size = conn.execute("PRAGMA page_count").fetchone()[0], conn.execute("PRAGMA page_size").fetchone()[0]
+        if path.exists() and path.stat().st_size < pages * size:  # cut short: pages are missing
+            raise sqlite3.DatabaseError(f"file holds {path.stat().st_size} bytes of {pages * size}")
+        conn.executescript(schema)
+    except BaseException:
+        conn.close()
+        raise
+    return conn
+
+
+# -- helpers the deriving modules share ------------------------------------------------
 def chunks(items, size: int = 500) -> Iterator[list[str]]:
     """``items`` (IRIs) without repeats, sorted, in lists of ``size``: the IRIs of one VALUES
     block (``queries.with_iri_values``), so that a load of any size makes few, bounded queries."""
@@ -91,70 +268,4 @@ def apply_changes(store: ClaimStore, deletes: list[Quad], inserts: list[Quad]) -
         parts.append(f"DELETE DATA {{ {render(deletes)} }}")
     if inserts:
         parts.append(f"INSERT DATA {{ {render(inserts)} }}")
-    store.store.update(" ;\n".join(parts))
-
-
-# -- crash safety ----------------------------------------------------------------
-# An article is written in one transaction and its derived data refreshed after it
-# (at the end of a bulk load, even). A load killed in between would leave the derived
-# data behind for good: the same bytes loaded again are "unchanged" and refresh
-# nothing. So ingest notes each version in this file next to the store before
-# writing it; a real refresh removes the file, and the next ingest into a store that
-# still has one (a killed load's) refreshes what it names first.
-PENDING_FILE = "derived-pending.txt"
-_REBUILD_ALL = "*"  # source records changed: which derived rows they touch is not known
-# Stores whose leftover notes were taken up. Weak references, not id()s: a store object
-# opened after another was closed often gets the same id, and would skip its recovery.
-_recovered: weakref.WeakSet = weakref.WeakSet()
-
-
-def _pending_file(store: ClaimStore):
-    path = getattr(store, "path", None)
-    return path / PENDING_FILE if path is not None else None
-
-
-def note_pending(store: ClaimStore, versions: list[NamedNode] | None) -> None:
-    """Record, durably, that derived data must follow ``versions`` (None: everything)."""
-    path = _pending_file(store)
-    if path is None:
-        return
-    entries = [_REBUILD_ALL] if versions is None else [v.value for v in versions]
-    with open(path, "a", encoding="utf-8") as handle:
-        handle.write("".join(f"{entry}\n" for entry in entries))
-        handle.flush()
-        os.fsync(handle.fileno())
-
-
-def begin_batch(store: ClaimStore) -> None:
-    """At the start of a batch load (inside ``deferred``): take up a killed load's notes,
-    then note that derived data must be brought in step even if this load is killed
-    before it writes anything -- a new store's derived data (the search index of the
-    vocabulary's concepts) is made by the first refresh."""
-    finish_interrupted_load(store)
-    note_pending(store, [])
-
-
-def _clear_pending_file(store: ClaimStore) -> None:
-    path = _pending_file(store)
-    if path is not None:
-        path.unlink(missing_ok=True)
-
-
-def finish_interrupted_load(store: ClaimStore) -> bool:
-    """Refresh what a killed load left noted (once per store object); True if anything."""
-    path = _pending_file(store)
-    if path is None or store in _recovered:
-        return False
-    # Checked once per store object, found or not: the note begin_batch takes right after
-    # this check is this load's own, and taking it up as a killed load's asked every later
-    # refresh of the batch to treat the store as changed by source records (a full
-    # rebuild: 7 minutes at 10 000 articles for loading an unchanged file again).
-    _recovered.add(store)
-    if not path.exists():
-        return False
-    entries = set(path.read_text(encoding="utf-8").split())
-    if _REBUILD_ALL in entries:
-        refresh_all(store, None)
-    else:  # versions the killed load never managed to write are simply absent
-        refresh_all(store, [NamedNode(e) for e in sorted(entries) if store.has_graph(NamedNode(e))])
-    return True
+    store.update(" ;\n".join(parts))

@@ -19,7 +19,7 @@ write to a remote store, and every read there goes to the graphs.
 from __future__ import annotations
 
 import sqlite3
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -46,8 +46,7 @@ def _connect(store) -> Iterator[sqlite3.Connection | None]:
     if path is None:
         yield None
         return
-    with closing(sqlite3.connect(path, timeout=30)) as conn:
-        conn.executescript(_SCHEMA)
+    with derived.open_sqlite(store, path, _SCHEMA) as conn:
         yield conn
 
 

@@ -104,12 +104,12 @@ class _Buffered:
 class ArticleWriter:
     """Article versions waiting to be written, flushed as one transaction per group.
 
-    Crash safety is that of one article per transaction: the whole group is noted as
-    pending derived data (``derived.note_pending``) before its one ``extend``, so a
-    kill leaves every article of the group complete or absent and the next load
-    catches their derived data up. A group whose write fails is written again article
-    by article, so only the article that cannot be written fails (in its own file's
-    outcome). Written versions are handed to ``derived.refresh_all``.
+    Crash safety is that of one article per transaction: the group's one ``extend``
+    carries a change note per version (``derived.note_quads``), so a kill leaves every
+    article of the group complete or absent, each present one with its note, and the
+    next load or ``serve`` catches their derived data up. A group whose write fails is
+    written again article by article, so only the article that cannot be written fails
+    (in its own file's outcome). Then ``derived.catch_up`` (deferred in a batch).
     """
 
     def __init__(self, store: ClaimStore, *, max_articles: int | None = None, max_quads: int | None = None):
@@ -149,9 +149,9 @@ class ArticleWriter:
         self._versions, self._works = set(), set()
         if not group:
             return
-        derived.note_pending(self.store, [item.version for item in group])  # before the write
         try:
-            self.store.write(quad for item in group for quad in item.quads)
+            self.store.write([*derived.note_quads(item.version for item in group),
+                              *(quad for item in group for quad in item.quads)])
             written = [item.version for item in group]
         except Exception:  # noqa: BLE001 - which article is at fault is found below
             if len(group) == 1:
@@ -165,11 +165,11 @@ class ArticleWriter:
             self._unflushed_quads = 0
         self.written += len(written)
         if written:
-            derived.refresh_all(self.store, written)
+            derived.catch_up(self.store)
 
     def _write_alone(self, item: _Buffered) -> list[NamedNode]:
         try:
-            self.store.write(item.quads)
+            self.store.write([*derived.note_quads([item.version]), *item.quads])
         except Exception as exc:  # noqa: BLE001 - reported in the file's outcome
             item.summary.status = "failed"
             item.outcome.errors.append(f"{item.summary.title}: not written: {exc}")
@@ -182,7 +182,6 @@ def ingest(store: ClaimStore, result: FileResult, writer: ArticleWriter | None =
 
     With ``writer`` (a batch load), articles may still be buffered on return; the
     caller flushes it. Without, this file's articles are written before returning."""
-    derived.finish_interrupted_load(store)  # derived data a killed load left behind
     own_writer = writer is None
     if writer is None:
         writer = ArticleWriter(store)
@@ -226,8 +225,7 @@ def ingest(store: ClaimStore, result: FileResult, writer: ArticleWriter | None =
 
         started = now_iso()
         activity = iris.load_activity_iri(result.sha256 or "0" * 12, started)
-        derived.note_pending(store, None)
+        derived.note(store, kind="sources")  # before: records are written one by one
         outcome.sources = source_pipeline.ingest_records(store, result, activity, started)
-    if outcome.sources:
-        derived.refresh_all(store, [])  # the writer hands over the articles it wrote
+        derived.catch_up(store)
     return outcome

@@ -25,6 +25,7 @@ GRAPH_PROVENANCE = NamedNode(ID + "graph/provenance")
 GRAPH_VOCABULARY = NamedNode(ID + "graph/vocabulary")
 GRAPH_ONTOLOGY = NamedNode(ID + "graph/ontology")
 GRAPH_SOURCES = NamedNode(ID + "graph/sources")
+GRAPH_CHANGES = NamedNode(ID + "graph/changes")  # change notes the derived data has yet to follow
 
 
 def _digest(text: str, length: int = 8) -> str:

@@ -42,6 +42,7 @@ def apply_marker_map(store: ClaimStore, articles: FileResult, marker_map: Marker
     if not versions:
         outcome.errors.append(f"{marker_map.path}: the article is not in the store, so its markers cannot be mapped")
         return outcome
+    derived.note(store, versions)  # before the folds rewrite the versions' graphs
     touched = []
     for target in marker_map.targets:
         node = _target_node(store, target, outcome)
@@ -66,7 +67,7 @@ def apply_marker_map(store: ClaimStore, articles: FileResult, marker_map: Marker
     settle(store, touched)
     evidence.refresh(store, versions)
     # Markers now point at identified sources: findings, search and statistics follow.
-    derived.refresh_all(store, versions)
+    derived.catch_up(store)
     return outcome
 
 

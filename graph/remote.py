@@ -139,12 +139,21 @@ class RemoteStore:
         return self.ask("ASK WHERE { GRAPH ?g { ?s ?p ?o } }", g=quad.graph_name, s=quad.subject,
                         p=quad.predicate, o=quad.object)
 
+    def quads(self, subject=None, predicate=None, obj=None, graph=None):
+        return self.store.quads_for_pattern(subject, predicate, obj, graph)
+
     def __len__(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
         return int(rows[0]["n"]) if rows else 0
 
     # -- writing ---------------------------------------------------------
-    def update(self, sparql: str) -> None:
+    def remove(self, quads: Iterable[Quad]) -> None:
+        quads = list(quads)
+        if quads:
+            self.update("DELETE DATA { " + " ".join(
+                f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads) + " }")
+
+    def update(self, sparql: str, **kwargs) -> None:
         if self.read_only:
             raise PermissionError(f"{self.location} was opened read-only")
         self._post(self.update_url, {"update": sparql}, "*/*")

@@ -16,7 +16,7 @@ from datetime import datetime, timezone
 
 from pyoxigraph import Literal, NamedNode
 
-from . import finding_lists, findings, iris
+from . import derived, iris
 from .mapping import QuadSink
 from .namespaces import CG, FOAF, ID, OA, PROV, RDF, RDFS, XSD
 from .store import ClaimStore
@@ -110,10 +110,9 @@ def record_verdict(store: ClaimStore, claim: str, verdict: str, reviewer: str, n
     sink.add(person, RDF.type, PROV.Person)
     sink.add(person, FOAF.name, reviewer)
     sink.add(person, RDFS.label, reviewer)
-    store.write(sink.quads)
-    refreshed = findings.refresh_for_work(store, version)  # a stale-review finding may have gone
-    if refreshed is not None:
-        finding_lists.refresh(store, [refreshed])
+    # A stale-review finding of the work's current version may have gone: the note says so.
+    store.write([*derived.note_quads([version], kind="review"), *sink.quads])
+    derived.catch_up(store)
     store.flush()
     return RecordedVerdict(node.value, claim, version.value, verdict, reviewer, time)
 

@@ -34,14 +34,14 @@ import os
 import sqlite3
 import tempfile
 import weakref
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Iterable, Iterator
 
 from pyoxigraph import NamedNode
 
-from . import evidence
+from . import derived, evidence
 from . import queries, search_sources
 from .iris import GRAPH_SOURCES
 from .namespaces import CG
@@ -165,8 +165,7 @@ def _remove_quietly(path: Path) -> None:
 @contextmanager
 def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
     """A connection in WAL mode (readers never wait for a load), schema in place."""
-    with closing(sqlite3.connect(index_path(store), timeout=30)) as conn:
-        conn.execute("PRAGMA journal_mode=WAL")
+    with derived.open_sqlite(store, index_path(store), "") as conn:
         _drop_older_schema(conn)
         conn.executescript(_SCHEMA)
         yield conn
@@ -514,9 +513,11 @@ def _concept_docs(store: ClaimStore) -> Iterator[_Doc]:
     for row in store.select("search-concepts"):
         kind = CONCEPT_TYPES.get(row["type"], "concept")
         label = _clean(row["label"]) or _local_name(row["concept"])
-        alt = _clean(row["alt_labels"])
+        # GROUP_CONCAT's order is the engine's storage order, which differs between two
+        # stores holding the same quads: sorted, so the index is a function of the data.
+        alt = "; ".join(sorted(filter(None, (_clean(a) for a in (row["alt_labels"] or "").split("; ")))))
         yield _Doc(iri=row["concept"], type="concept", title=label,
-                   body=" ".join(filter(None, [alt, _clean(row["notations"])])),
+                   body=" ".join(filter(None, [alt, " ".join(sorted(_clean(row["notations"]).split()))])),
                    context=f"{kind}" + (f" · also: {alt}" if alt else ""),
                    facets=[(kind, row["concept"], label)])
 

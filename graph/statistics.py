@@ -46,13 +46,13 @@ import json
 import sqlite3
 import threading
 from collections import Counter
-from contextlib import closing, contextmanager
+from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from . import iris, page_lists
+from . import derived, iris, page_lists
 from .namespaces import CG, DCTERMS, ID, RDF, SD, VOID, XSD
 from .store import ClaimStore
 
@@ -165,8 +165,7 @@ def _counts(store: ClaimStore) -> Iterator[sqlite3.Connection | None]:
     if path is None or not isinstance(store, ClaimStore) or store.read_only:
         yield None
         return
-    with closing(sqlite3.connect(path / COUNTS_FILE, timeout=30)) as conn:
-        conn.executescript(_SCHEMA)
+    with derived.open_sqlite(store, path / COUNTS_FILE, _SCHEMA) as conn:
         yield conn
 
 
@@ -259,7 +258,7 @@ def _touched_graphs(store: ClaimStore, conn: sqlite3.Connection,
     if present == known + created:
         return touched
     known_graphs = {row[0] for row in conn.execute("SELECT graph FROM graphs")}
-    listed = {g.value for g in _list_graphs(store)} - {GRAPH_STATISTICS.value}
+    listed = {g.value for g in _list_graphs(store)} - {GRAPH_STATISTICS.value, iris.GRAPH_CHANGES.value}
     touched += [NamedNode(g) for g in sorted(listed - known_graphs)]
     touched += [NamedNode(g) for g in sorted(known_graphs - listed)]
     return touched

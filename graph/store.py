@@ -93,6 +93,10 @@ class ClaimStore:
     def has_graph(self, graph: NamedNode) -> bool:
         return self.store.contains_named_graph(graph)
 
+    def quads(self, subject=None, predicate=None, obj=None, graph=None) -> Iterable[Quad]:
+        """Quads matching a pattern (None matches anything)."""
+        return self.store.quads_for_pattern(subject, predicate, obj, graph)
+
     def __len__(self) -> int:
         return len(self.store)
 
@@ -100,6 +104,17 @@ class ClaimStore:
     def write(self, quads: Iterable[Quad]) -> None:
         """Add quads in one transaction: all of them or none."""
         self.store.extend(quads)
+
+    def remove(self, quads: Iterable[Quad]) -> None:
+        """Delete these quads in one update (absent ones are no error)."""
+        quads = list(quads)
+        if quads:
+            self.store.update("DELETE DATA { " + " ".join(
+                f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads) + " }")
+
+    def update(self, sparql: str, **kwargs) -> None:
+        """Run SPARQL Update text that claimgraph wrote (terms rendered by pyoxigraph)."""
+        self.store.update(sparql, prefixes=PREFIXES, **kwargs)
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
         """Swap a graph's content; for the static graphs only (two steps, not one

@@ -24,7 +24,7 @@ from article_generator import write_articles
 from reliability_report import reliability  # noqa: F401 - fixture
 
 from claimgraph.graph import search
-from claimgraph.graph.derived import PENDING_FILE, finish_interrupted_load
+from claimgraph.graph import derived
 from claimgraph.graph.store import ClaimStore
 
 _ARTICLES = """
@@ -65,7 +65,7 @@ def _check_store(store_path, expected: dict[str, tuple[int, int]]) -> int:
     """Every article complete or absent, the index in step; returns how many are present."""
     store = ClaimStore(store_path)
     try:
-        if finish_interrupted_load(store):  # what `claimgraph load` does first, too
+        if derived.catch_up(store):  # what `claimgraph load` and `serve` do, too
             reliability_notes.append("derived data caught up after a kill")
         rows = store.select(_ARTICLES)
         for row in rows:
@@ -76,7 +76,7 @@ def _check_store(store_path, expected: dict[str, tuple[int, int]]) -> int:
         assert len({row["title"] for row in rows}) == len(rows), "an article loaded twice"
         drift = search.drift(store)
         assert search.in_step(drift), f"search index out of step with the store: {drift}"
-        assert not (store_path / PENDING_FILE).exists()
+        assert derived.pending(store) == []
         return len(rows)
     finally:
         del store

@@ -3,8 +3,9 @@ and the Graph Store HTTP Protocol at ``/rdf-graph-store``.
 
 Both need ``UPDATES_ENABLED`` and an ``Authorization: Bearer <UPDATE_TOKEN>``
 header (compared in constant time). Reading a graph from the graph store
-(GET/HEAD) is open like the query endpoint. After every write the VoID
-statistics are recounted so that the service description stays true.
+(GET/HEAD) is open like the query endpoint. Every write goes through
+``claimgraph.graph.writes``, which brings search, lists, findings and the VoID
+statistics in step with it before the response is sent.
 """
 
 from __future__ import annotations
@@ -14,7 +15,7 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from claimgraph.graph import evidence_facts, statistics
+from claimgraph.graph import writes
 from claimgraph.graph.namespaces import PREFIXES
 
 from . import negotiation
@@ -41,10 +42,8 @@ def require_writer() -> None:
                             headers={"WWW-Authenticate": 'Bearer realm="claimgraph updates"'})
 
 
-def after_write() -> Response:
-    store = get_store()
-    statistics.refresh(store)
-    evidence_facts.forget(store, None)  # any graph may have changed: the next load reads them all
+def written() -> Response:
+    """Writes go through graph.writes, which brings the derived data in step."""
     return Response(status=204)
 
 
@@ -71,13 +70,13 @@ def update():
         if uses_service(text) and not current_app.config.get("SERVICE_ENABLED"):
             raise ProtocolError(403, "Forbidden", "SERVICE (federated query) is disabled on this endpoint")
         try:
-            get_store().store.update(text, base_iri=request.base_url, prefixes=PREFIXES)
+            writes.apply_update(get_store(), text, base_iri=request.base_url)
         except SyntaxError as exc:
             raise ProtocolError(400, "Update syntax error", str(exc)[:600]) from None
         except OSError as exc:
             raise ProtocolError(500, "Update failed", str(exc)) from None
         current_app.logger.info("SPARQL update applied (%d characters)", len(text))
-        return after_write()
+        return written()
     except ProtocolError as exc:
         return problem(exc)
 
@@ -99,13 +98,6 @@ def target_graph():
 
 def graph_exists(store, graph) -> bool:
     return isinstance(graph, DefaultGraph) or store.store.contains_named_graph(graph)
-
-
-def drop(store, graph) -> None:
-    if isinstance(graph, DefaultGraph):
-        store.store.clear_graph(graph)
-    elif store.store.contains_named_graph(graph):
-        store.store.remove_graph(graph)
 
 
 def parsed_body(graph) -> list[Quad]:
@@ -137,13 +129,10 @@ def graph_store():
         if request.method == "DELETE":
             if not existed:
                 raise ProtocolError(404, "Not Found", f"no graph {graph}")
-            drop(store, graph)
-            return after_write()
-        quads = parsed_body(graph)
-        if request.method == "PUT":
-            drop(store, graph)
-        store.write(quads)
-        response = after_write()
+            writes.delete_graph(store, graph)
+            return written()
+        writes.put_graph(store, graph, parsed_body(graph), replace=request.method == "PUT")
+        response = written()
         if not existed:
             response.status_code = 201
         return response
