@@ -102,16 +102,9 @@ def release_freed_memory_on_signal() -> None:
 
 
 def _prepare(store) -> None:
-    """Examples, statistics and the findings lists even for stores loaded before they
-    existed (the lists take about a minute to build on 10 000 articles, once)."""
-    from claimgraph.graph import derived, examples, finding_lists, statistics
+    from claimgraph.graph import derived
 
-    # What a killed load or a failed refresh left noted is caught up before serving.
-    derived.catch_up(store, raise_errors=False)
-    examples.refresh(store)
-    if not statistics.is_computed(store):
-        statistics.refresh(store)
-    finding_lists.ensure_built(store)
+    derived.ready(store)
 
 
 def run_server(store, *, host: str, port: int, threads: int, query_workers: int, enable_updates: bool,

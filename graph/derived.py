@@ -160,7 +160,7 @@ def catch_up(store: ClaimStore, *, raise_errors: bool = True) -> bool:
             _ensure_built(store)
         except Exception as exc:  # noqa: BLE001 - any failure keeps the notes
             log.error("derived data not refreshed (%s: %s); kept %d change note(s) to catch up later",
-                      type(exc).__name__, exc, len(notes))
+                      type(exc).__name__, str(exc), len(notes))  # a string: a record must not hold the traceback
             if raise_errors:
                 raise RefreshFailed(f"derived data not refreshed: {exc}") from exc
             return False
@@ -186,6 +186,19 @@ def _ensure_built(store: ClaimStore) -> None:
     from . import search
 
     search.ensure_index(store)
+
+
+def ready(store: ClaimStore) -> None:
+    """Before serving: catch up what a killed load or a failed refresh left noted, and
+    build what a store loaded by an older claimgraph lacks (examples, statistics, the
+    findings lists: about a minute on 10 000 articles, once)."""
+    from . import examples, finding_lists, statistics
+
+    catch_up(store, raise_errors=False)
+    examples.refresh(store)
+    if not statistics.is_computed(store):
+        statistics.refresh(store)
+    finding_lists.ensure_built(store)
 
 
 def refresh_all(store: ClaimStore, versions: list[NamedNode] | None) -> None:
