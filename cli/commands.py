@@ -81,13 +81,16 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
                    "opening the store, which the server holds.")
 @click.option("--token-env", default="CLAIMGRAPH_LOAD_TOKEN", show_default=True, metavar="NAME",
               help="With --server: the environment variable holding the server's load token.")
+@click.option("--graph", "graph", default=None, metavar="IRI",
+              help="Plain RDF files (.ttl .nt .nq .trig .rdf .jsonld) go into this named graph "
+                   "(default: one named after each file); loading a file again replaces its graph.")
 @click.option("--group-articles", type=click.IntRange(min=1), default=None, metavar="N",
               help="Articles written per transaction (default 100): smaller groups lose less to a crash, "
                    "larger ones load faster.")
 @pass_ctx
 def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], input_format: str | None,
          as_json: bool, refs_file: str | None, server_url: str | None, token_env: str,
-         group_articles: int | None) -> None:
+         group_articles: int | None, graph: str | None) -> None:
     """Load article, source and label files (or folders of them) into the store."""
     if server_url:
         from claimgraph.remote_load_cli import load_through_server
@@ -105,7 +108,7 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
         if vocab_files:
             add_user_vocabularies(store, vocab_files)
         outcomes = load_files(store, paths, input_format=input_format, refs_file=refs_file, progress=True,
-                              group_articles=group_articles)
+                              group_articles=group_articles, graph=graph)
     except LoaderError as exc:  # names the vocabulary file and line
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
@@ -128,7 +131,7 @@ def report_outcomes(outcomes, as_json: bool, where: str) -> None:
 
 def _outcome_dict(outcome) -> dict:
     return {"path": outcome.path, "format": outcome.format, "ok": outcome.ok, "sources": outcome.sources,
-            "errors": outcome.errors, "warnings": outcome.warnings,
+            "graphs": outcome.graphs, "errors": outcome.errors, "warnings": outcome.warnings,
             "articles": [vars(a) for a in outcome.articles]}
 
 
@@ -142,6 +145,8 @@ def _print_outcome(outcome) -> None:
             click.echo(f"    warning: {warning}")
     if outcome.sources:
         click.echo(f"  {outcome.sources} source record(s)")
+    for graph, triples in outcome.graphs.items():
+        click.echo(f"  {triples} triple(s) into graph <{graph}>")
     for warning in outcome.warnings:
         click.echo(f"  warning: {warning}")
     for error in outcome.errors:
@@ -268,9 +273,10 @@ def export_dump(ctx: Context, fmt: str, output: str) -> None:
 
 from claimgraph import audit_cli  # noqa: E402  (audit: export audit, review)
 export.add_command(audit_cli.export_audit); main.add_command(audit_cli.review)
-from claimgraph.index_cli import check, reindex  # noqa: E402  (search index and derived data)
+from claimgraph.index_cli import check, reindex, restore  # noqa: E402  (derived data, restore)
 main.add_command(reindex)
 main.add_command(check)
+main.add_command(restore)
 
 from claimgraph import serve_cli  # noqa: E402  (serve, demo)
 main.add_command(serve_cli.serve); main.add_command(serve_cli.demo)

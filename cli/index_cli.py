@@ -66,3 +66,21 @@ def check(ctx, as_json: bool) -> None:
         click.echo("`claimgraph reindex` rebuilds it")
     if differences:
         sys.exit(1)
+
+
+@click.command()
+@click.argument("dump", type=click.Path(exists=True, dir_okay=False))
+@click.option("--replace", is_flag=True, help="Put the dump in place of what the store holds (default: the "
+              "store must be empty).")
+@click.pass_obj
+def restore(ctx, dump: str, replace: bool) -> None:
+    """Restore a dump written by `claimgraph export dump` (N-Quads or TriG) and rebuild the
+    derived data (search, lists, findings, statistics) from it."""
+    from claimgraph.graph.restore import RestoreError, restore as restore_dump
+
+    store = ctx.store()
+    try:
+        quads = restore_dump(store, dump, replace=replace)
+    except RestoreError as exc:
+        raise click.ClickException(str(exc)) from None
+    click.echo(f"restored {dump}: {quads} quads; derived data rebuilt; store: {ctx.location}")

@@ -21,6 +21,7 @@ from claimgraph.loaders import iter_input_files, read_file
 
 from . import derived
 from .ingest import ArticleWriter, FileOutcome, ingest
+from .restore import RestoreError, import_rdf, rdf_format
 from .store import ClaimStore
 from .vocabulary import store_vocabulary
 
@@ -32,9 +33,11 @@ DERIVED_EVERY = 1_000
 
 def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: str | None = None,
                refs_file: str | None = None, progress: bool = False,
-               group_articles: int | None = None) -> list[FileOutcome]:
+               group_articles: int | None = None, graph: str | None = None) -> list[FileOutcome]:
     """Load files and folders; returns one outcome per file (errors inside, never raised).
-    ``group_articles``: articles per write transaction (default ``ingest.GROUP_ARTICLES``)."""
+    ``group_articles``: articles per write transaction (default ``ingest.GROUP_ARTICLES``).
+    Plain RDF files (by suffix: ``restore.RDF_SUFFIXES``) go into a named graph: ``graph``,
+    or one named after the file."""
     from tqdm import tqdm
 
     files = list(iter_input_files(paths))
@@ -50,19 +53,20 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     remaining, more = iter(bar), True
     while more:
         more = _load_part(store, remaining, bar, vocabulary, outcomes, input_format=input_format,
-                          refs_file=refs_file, group_articles=group_articles)
+                          refs_file=refs_file, group_articles=group_articles, graph=graph)
         store.flush()  # the derived data's writes leave the memtables too
     return outcomes
 
 
 def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome], *,
-               input_format: str | None, refs_file: str | None, group_articles: int | None) -> bool:
+               input_format: str | None, refs_file: str | None, group_articles: int | None,
+               graph: str | None) -> bool:
     """Load files until ``DERIVED_EVERY`` articles were written, then refresh the derived
     data of those (a crash-safe unit of its own); True while files remain."""
     first, more = len(outcomes), [False]
     try:
         _write_part(store, files, bar, vocabulary, outcomes, more, input_format=input_format,
-                    refs_file=refs_file, group_articles=group_articles)
+                    refs_file=refs_file, group_articles=group_articles, graph=graph)
     except derived.RefreshFailed as exc:  # the data is written; its notes stay for the next try
         for outcome in outcomes[first:]:
             outcome.warnings.append(f"{exc}; written, and caught up by the next load, `claimgraph serve` "
@@ -70,9 +74,18 @@ def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcom
     return more[0]
 
 
+def _import_rdf(store: ClaimStore, path: Path, graph: str | None) -> FileOutcome:
+    """A plain RDF file: into its named graph (``restore.import_rdf``), reported like the rest."""
+    try:
+        imported = import_rdf(store, path, graph)
+    except RestoreError as exc:
+        return FileOutcome(str(path), rdf_format(path).name, errors=[str(exc)])
+    return FileOutcome(str(path), imported.format, graphs=imported.graphs)
+
+
 def _write_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome],
                 more: list[bool], *, input_format: str | None, refs_file: str | None,
-                group_articles: int | None) -> None:
+                group_articles: int | None, graph: str | None) -> None:
     """Write one part; ``more[0]`` says whether files remain (set before the refresh that
     closes the part, which may raise)."""
     from claimgraph.loaders.sidecar import sidecar_for
@@ -83,6 +96,9 @@ def _write_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outco
         writer = ArticleWriter(store, max_articles=group_articles)
         for path in files:
             bar.set_postfix_str(path.name[:40], refresh=False)
+            if rdf_format(path) is not None and input_format is None:
+                outcomes.append(_import_rdf(store, path, graph))
+                continue
             result = read_file(path, vocabulary, format=input_format)
             outcome = ingest(store, result, writer)
             if result.articles and (refs_file or sidecar_for(path)):

@@ -45,6 +45,7 @@ class FileOutcome:
     sources: int = 0
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    graphs: dict[str, int] = field(default_factory=dict)  # plain RDF files: graph IRI -> triples
 
     @property
     def ok(self) -> bool:

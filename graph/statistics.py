@@ -230,7 +230,8 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None = None) -> None:
     with _counts(store) as conn:
         if conn is None or versions is None or _meta(conn, "built") != "1" or not is_computed(store):
             per_graph = _graph_property_counts(store)
-            store.replace_graph(GRAPH_STATISTICS, compute(store, per_graph))
+            store.replace_graph(GRAPH_STATISTICS, _with_stable_time(
+                list(store.quads(graph=GRAPH_STATISTICS)), compute(store, per_graph)))
             if conn is not None:
                 with conn:
                     _fill_counts(conn, per_graph)
@@ -342,9 +343,24 @@ def _write_dataset(store: ClaimStore, conn: sqlite3.Connection, old: list[Quad],
     old = old + _dataset_quads(store)
     # Two steps, not one transaction: derived data, and a killed load's pending note
     # makes the next load recount the same graphs.
+    new_quads = _with_stable_time(old, _quads(_dataset_triples(total, properties, *entities,
+                                                               page_lists.uncited_claims(store)) + new))
     for quad in old:
         store.store.remove(quad)
-    store.write(_quads(_dataset_triples(total, properties, *entities, page_lists.uncited_claims(store)) + new))
+    store.write(new_quads)
+
+
+def _with_stable_time(old: list[Quad], new: list[Quad]) -> list[Quad]:
+    """``dcterms:modified`` says when the figures last changed: a recount that finds the
+    same figures keeps it, so the statistics graph is a function of the store's data (a
+    restored dump dumps to the same bytes)."""
+    def is_time(quad: Quad) -> bool:
+        return quad.subject == DATASET and quad.predicate == DCTERMS.modified
+
+    kept = [q for q in old if is_time(q)][:1]
+    if kept and {q for q in old if not is_time(q)} == {q for q in new if not is_time(q)}:
+        return [q for q in new if not is_time(q)] + kept
+    return new
 
 
 _recounting = threading.Lock()  # one recount at a time when requests race for it
