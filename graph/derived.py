@@ -232,6 +232,8 @@ def open_sqlite(store: ClaimStore, path, schema: str) -> Iterator[sqlite3.Connec
     try:
         conn = _connect_checked(path, schema)
     except sqlite3.DatabaseError as exc:
+        if getattr(exc, "sqlite_errorname", None) not in (None, *_UNREADABLE):
+            raise  # locked, busy, read-only, disk full: not the file's fault
         log.warning("derived index %s was unreadable (%s): removed; it is rebuilt from the store", path, exc)
         for suffix in ("", "-wal", "-shm", "-journal"):
             Path(f"{path}{suffix}").unlink(missing_ok=True)
@@ -244,13 +246,21 @@ def open_sqlite(store: ClaimStore, path, schema: str) -> Iterator[sqlite3.Connec
         conn.close()
 
 
+# SQLite's codes for a file that is not (or no longer) a database; our own check of a file
+# cut short raises a plain DatabaseError, which has no code.
+_UNREADABLE = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
+
+
 def _connect_checked(path: Path, schema: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30)
     try:
         conn.execute("PRAGMA journal_mode=WAL")
-        pages, size = conn.execute("PRAGMA page_count").fetchone()[0], conn.execute("PRAGMA page_size").fetchone()[0]
-        if path.exists() and path.stat().st_size < pages * size:  # cut short: pages are missing
-            raise sqlite3.DatabaseError(f"file holds {path.stat().st_size} bytes of {pages * size}")
+        wal = Path(f"{path}-wal")
+        if not (wal.exists() and wal.stat().st_size):  # pages may wait in the WAL: then sizes differ
+            pages = conn.execute("PRAGMA page_count").fetchone()[0]
+            size = conn.execute("PRAGMA page_size").fetchone()[0]
+            if path.exists() and path.stat().st_size < pages * size:  # cut short: pages are missing
+                raise sqlite3.DatabaseError(f"the file holds {path.stat().st_size} of its {pages * size} bytes")
         conn.executescript(schema)
     except BaseException:
         conn.close()
