@@ -42,6 +42,9 @@ def _run(ext: str):
         shutil.rmtree(folder, ignore_errors=True)
         status = 404 if "matches no article" in str(exc) else 400
         return None, None, error_response(status, "Bad Request" if status == 400 else "Not Found", str(exc))
+    except BaseException:  # any other failure is the app's 500; its folder goes all the same
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return fmt, (folder, path, manifest), None
 
 
