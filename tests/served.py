@@ -30,6 +30,13 @@ def claimgraph(store: Path, *args, env: dict | None = None, **kwargs) -> subproc
 def serving(store: Path, log: Path, *args, env: dict | None = None, ready_timeout: float = 120):
     """Yields the base URL of ``claimgraph serve`` on ``store`` (options ``args``, extra
     environment ``env``: config keys as ``CLAIMGRAPH_<KEY>``), once ``/healthz`` answers."""
+    with served_process(store, log, *args, env=env, ready_timeout=ready_timeout) as (base, _process):
+        yield base
+
+
+@contextmanager
+def served_process(store: Path, log: Path, *args, env: dict | None = None, ready_timeout: float = 120):
+    """As ``serving``, yielding (base URL, the server's Popen)."""
     port = free_port()
     with open(log, "w") as log_file:
         process = subprocess.Popen([sys.executable, "-m", "claimgraph", "--store", str(store), "serve",
@@ -49,9 +56,10 @@ def serving(store: Path, log: Path, *args, env: dict | None = None, ready_timeou
             if time.monotonic() > deadline:
                 raise RuntimeError(f"claimgraph serve did not answer: {log.read_text()[-2000:]}")
             time.sleep(0.3)
-        yield base
+        yield base, process
     finally:
-        process.send_signal(signal.SIGINT)
+        if process.poll() is None:
+            process.send_signal(signal.SIGINT)
         try:
             process.wait(timeout=30)
         except subprocess.TimeoutExpired:

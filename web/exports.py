@@ -22,6 +22,7 @@ from claimgraph.graph.exports import FORMATS, ExportError, Selection, export
 
 from .db import get_store
 from .errors import error_response
+from .scratch import remove_orphans, scratch_prefix
 
 bp = Blueprint("exports", __name__)
 BY_EXTENSION = {f.extension: f for f in FORMATS.values()}
@@ -34,7 +35,7 @@ def _run(ext: str):
                                           f"no export format .{ext}; use one of: {', '.join(BY_EXTENSION)}")
     selection = Selection(request.args.getlist("article"), request.args.getlist("source"),
                           request.args.getlist("concept"))
-    folder = Path(tempfile.mkdtemp(prefix="claimgraph-export-"))
+    folder = Path(tempfile.mkdtemp(prefix=scratch_prefix("export")))
     path = folder / f"audit.{fmt.extension}"
     try:
         manifest = export(get_store(), selection, fmt.name, path)
@@ -71,4 +72,5 @@ def audit(ext: str):
 
 
 def register(app: Flask) -> None:
+    remove_orphans("export")  # left by a server killed while exporting
     app.register_blueprint(bp)

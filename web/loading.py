@@ -15,7 +15,9 @@ under its own name, and ``claimgraph.graph.batch.load_files`` reads and writes
 them; this module never parses them. One load runs at a time: a second request
 waits up to ``LOAD_WAIT`` seconds, then gets 503 with ``Retry-After``. The answer
 is one outcome per file, named as the client sent it; when any file failed, it
-is a 422 that also carries the usual ``error`` object (web/errors.py).
+is a 422 that also carries the usual ``error`` object (web/errors.py). The
+temporary folder is removed after the load, and a folder a killed server left
+behind is removed when the next server starts (web/scratch.py).
 
 After a load, pages read the server's own store (they see the new articles at
 once) and the SPARQL worker processes notice that the store's files changed and
@@ -39,6 +41,7 @@ from claimgraph.graph.batch import load_files
 from claimgraph.loaders.textio import MAX_FILE_BYTES
 
 from .db import get_store
+from .scratch import remove_orphans, scratch_prefix
 from .sparql import ProtocolError, problem
 
 bp = Blueprint("loading", __name__)
@@ -90,7 +93,7 @@ def _one_load_at_a_time():
 
 
 def _load(uploads, input_format: str | None) -> Response:
-    with tempfile.TemporaryDirectory(prefix="claimgraph-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix("upload")) as folder:
         paths, client_names = [], []
         for index, upload in enumerate(uploads):
             # Each file in a folder of its own keeps its name (the provenance records it)
@@ -138,4 +141,5 @@ def register(app: Flask) -> None:
     app.config.setdefault("LOAD_MAX_BYTES", MAX_LOAD_BYTES)
     app.config.setdefault("BODY_LIMITS", {})["loading.load"] = int(app.config["LOAD_MAX_BYTES"])
     app.extensions[LOCK] = threading.Lock()
+    remove_orphans("upload")  # left by a server killed during a load
     app.register_blueprint(bp)
