@@ -164,9 +164,21 @@ def _remove_quietly(path: Path) -> None:
 
 @contextmanager
 def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
-    """A connection in WAL mode (readers never wait for a load), schema in place."""
-    with closing(sqlite3.connect(index_path(store), timeout=30)) as conn:
+    """A connection in WAL mode (readers never wait for a load), schema in place.
+
+    On a full disk WAL mode cannot make its shared-memory file, and every page read
+    failed; the index is then read as it is on disk (immutable), which is complete
+    there: the last connection to close wrote everything back before removing it."""
+    path = index_path(store)
+    conn = sqlite3.connect(path, timeout=30)
+    try:
         conn.execute("PRAGMA journal_mode=WAL")
+    except sqlite3.OperationalError:
+        conn.close()
+        if not Path(path).exists():
+            raise
+        conn = sqlite3.connect(f"{Path(path).resolve().as_uri()}?immutable=1", uri=True)
+    with closing(conn):
         _drop_older_schema(conn)
         conn.executescript(_SCHEMA)
         yield conn

@@ -41,6 +41,7 @@ from claimgraph.graph.batch import load_files
 from claimgraph.loaders.textio import MAX_FILE_BYTES
 
 from .db import get_store
+from .health import ensure_writable
 from .scratch import remove_orphans, scratch_prefix
 from .sparql import ProtocolError, problem
 
@@ -73,6 +74,7 @@ def load():
             raise ProtocolError(400, "Bad Request", "no files: send them as multipart/form-data fields named 'file'")
         input_format = request.form.get("format") or None
         with _one_load_at_a_time():
+            ensure_writable(request.content_length or 0)  # 507 on a full disk, before writing anything
             return _load(uploads, input_format)
     except ProtocolError as exc:
         return problem(exc)

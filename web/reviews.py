@@ -38,6 +38,7 @@ from claimgraph.graph.reviews import VERDICTS, ReviewError, history, record_verd
 
 from .db import get_store
 from .errors import error_response
+from .health import ensure_writable
 
 bp = Blueprint("reviews", __name__)
 
@@ -186,6 +187,7 @@ def record():
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         return error_response(400, "Bad Request", "sources must be a list of IRIs")
     sources = [s.strip() for s in sources if s and s.strip()]
+    ensure_writable()  # 507 on a full disk
     try:
         recorded = record_verdict(get_store(), str(claim), str(verdict), reviewer, str(note or ""), sources)
     except ReviewError as exc:
