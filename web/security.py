@@ -24,6 +24,7 @@ from urllib.parse import quote, urlsplit
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import limits
 from .errors import error_response
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -95,6 +96,7 @@ def register(app: Flask) -> None:
     app.config.setdefault("SERVICE_ENABLED", False)
     app.config.setdefault("BODY_LIMITS", {})
     app.add_template_filter(web_url, "web_url")
+    limits.init_app(app)  # per request class: concurrency, bounded wait (web/limits.py)
 
     @app.before_request
     def _limit_query_string():
