@@ -66,6 +66,43 @@ def looks_like_prose(text: str) -> bool:
                and re.search(r"[a-z]{2,}[,;]? [a-z]{2,}", line) for line in lines)
 
 
+# --- what is not an answer article (issue 17 item 10) -------------------------------------
+#
+# The rule, in README's words: an answer article is prose -- a title, then sentences -- so a
+# file is refused when (1) it has the shape of YAML (CITATION.cff, CI workflows, configs: every
+# line at column 0 is a "key:" line, a comment or a document marker), or (2) it carries the
+# grant or warranty wording of a software licence, or (3) none of its claims is a sentence of
+# four or more words ending in . ! or ?. Each refusal names what the file looks like.
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w.\-]*\s*:(?:\s|$)")
+_LICENCE_WORDING = re.compile(
+    r"permission is hereby granted|redistribution and use in source and binary forms"
+    r"|terms and conditions for use, reproduction,? and distribution|this program is free software"
+    r"|everyone is permitted to copy and distribute verbatim copies|licensed under the apache license"
+    r"|the software is provided \W?as is\W?|this source code form is subject to the terms of the mozilla",
+    re.IGNORECASE)
+_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def non_article_reason(text: str) -> str | None:
+    """Why ``text`` is not an answer article (rules 1 and 2 above), or None."""
+    top = [line for line in text.splitlines()[:400] if line.strip() and not line[0].isspace()]
+    keys = [line for line in top if _YAML_KEY.match(line)]
+    if len(keys) >= 2 and all(_YAML_KEY.match(line) or line.startswith(("#", "---", "...", "- "))
+                              for line in top):
+        what = ("a CITATION.cff file" if any(key.startswith("cff-version") for key in keys) else
+                "a CI workflow" if {"on", "jobs"} <= {key.split(":")[0].strip() for key in keys} else
+                "a YAML file")
+        return f"looks like {what} (every line at the left margin is a 'key:' line), not an answer article"
+    if licence := _LICENCE_WORDING.search(text[:20000]):
+        return f"looks like a software licence ({licence.group(0)!r}), not an answer article"
+    return None
+
+
+def is_sentence(claim_text: str) -> bool:
+    """Rule 3: a claim that reads as a sentence (four or more words, closing punctuation)."""
+    return len(claim_text.split()) >= 4 and bool(_SENTENCE.search(claim_text.strip()))
+
+
 def is_chrome_text(text: str) -> bool:
     return bool(_CHROME_TEXT.search(text.strip()))
 
@@ -204,6 +241,10 @@ class AnswerPageBuilder:
         if not article.claims:
             raise LoaderError(self.path, "the article has text but no claims (no sentence outside "
                               "headings and page chrome)", line=self._first_content_line or self.title_line)
+        if not any(is_sentence(claim.text) for claim in article.claims):
+            raise LoaderError(self.path, f"not an answer article: none of its {len(article.claims)} "
+                              "pieces of text is a sentence (four or more words ending in . ! or ?)",
+                              line=self._first_content_line or self.title_line)
         if self._entries:
             self._references_from_list(article)
         else:

@@ -14,7 +14,7 @@ import re
 from pathlib import Path
 
 from . import FileResult
-from .answer_pages import AnswerPageBuilder, looks_like_prose
+from .answer_pages import AnswerPageBuilder, looks_like_prose, non_article_reason
 from .errors import LoaderError
 from .sentences import find_bracket_markers
 
@@ -93,6 +93,8 @@ def read(text: str, path: str, sha256: str) -> FileResult:
     lines = _without_comments(text).split("\n")
     builder = AnswerPageBuilder(path, FORMAT, sha256)
     start = _skip_front_matter(lines)
+    if reason := non_article_reason("\n".join(lines[start:])):
+        raise LoaderError(path, reason)
     headings = [(index, _HEADING.match(line)) for index, line in enumerate(lines) if index >= start]
     headings = [(index, match) for index, match in headings if match]
     first_h1 = next((index for index, match in headings if len(match.group(1)) == 1), None)
