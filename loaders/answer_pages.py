@@ -72,7 +72,7 @@ def looks_like_prose(text: str) -> bool:
 # file is refused when (1) it has the shape of YAML (CITATION.cff, CI workflows, configs: every
 # line at column 0 is a "key:" line, a comment or a document marker), or (2) it carries the
 # grant or warranty wording of a software licence, or (3) none of its claims is a sentence of
-# four or more words ending in . ! or ?. Each refusal names what the file looks like.
+# two or more words ending in . ! or ?. Each refusal names what the file looks like.
 _YAML_KEY = re.compile(r"^[A-Za-z_][\w.\-]*\s*:(?:\s|$)")
 _LICENCE_WORDING = re.compile(
     r"permission is hereby granted|redistribution and use in source and binary forms"
@@ -99,8 +99,8 @@ def non_article_reason(text: str) -> str | None:
 
 
 def is_sentence(claim_text: str) -> bool:
-    """Rule 3: a claim that reads as a sentence (four or more words, closing punctuation)."""
-    return len(claim_text.split()) >= 4 and bool(_SENTENCE.search(claim_text.strip()))
+    """Rule 3: a claim that reads as a sentence (two or more words, closing punctuation)."""
+    return len(claim_text.split()) >= 2 and bool(_SENTENCE.search(claim_text.strip()))
 
 
 def is_chrome_text(text: str) -> bool:
@@ -243,7 +243,7 @@ class AnswerPageBuilder:
                               "headings and page chrome)", line=self._first_content_line or self.title_line)
         if not any(is_sentence(claim.text) for claim in article.claims):
             raise LoaderError(self.path, f"not an answer article: none of its {len(article.claims)} "
-                              "pieces of text is a sentence (four or more words ending in . ! or ?)",
+                              "pieces of text is a sentence (two or more words ending in . ! or ?)",
                               line=self._first_content_line or self.title_line)
         if self._entries:
             self._references_from_list(article)
