@@ -34,7 +34,8 @@ _CHROME_HEADING = re.compile(
     r"disclaimer|follow-?up question|^related (?:questions|articles|topics)|^you may also like"
     r"|^see also$|^more from\b|^about (?:the author|us)$|^newsletter",
     re.IGNORECASE)
-_REFERENCES_HEADING = re.compile(r"^(?:references|sources|citations|bibliography|works cited)\s*:?$",
+_REFERENCES_HEADING = re.compile(r"^(?:references|sources|citations|bibliography|works cited|footnotes"
+                                 r"|literature cited|notes and references|references and notes)\s*:?$",
                                  re.IGNORECASE)
 # "URL: https://..." / "Canonical: https://..." -- the page's own address, not content.
 _CANONICAL_LINE = re.compile(r"^(?:canonical(?: url)?|url|source url|page url)\s*:\s*(https?://\S+)$", re.IGNORECASE)
@@ -101,6 +102,10 @@ def non_article_reason(text: str) -> str | None:
 def is_sentence(claim_text: str) -> bool:
     """Rule 3: a claim that reads as a sentence (two or more words, closing punctuation)."""
     return len(claim_text.split()) >= 2 and bool(_SENTENCE.search(claim_text.strip()))
+
+
+def is_references_heading(text: str) -> bool:
+    return bool(_REFERENCES_HEADING.match(text.strip()))
 
 
 def is_chrome_text(text: str) -> bool:
@@ -180,7 +185,7 @@ class AnswerPageBuilder:
         """A heading; ``level`` when the format knows it (1 = section), else inferred."""
         text = re.sub(r"\s+", " ", text).strip()
         self._in_chrome = is_chrome_heading(text)
-        self._in_references = bool(_REFERENCES_HEADING.match(text))
+        self._in_references = is_references_heading(text)
         if self._in_chrome or self._in_references or not text:
             return
         if level is None:

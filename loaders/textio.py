@@ -79,8 +79,11 @@ def _describe(char: str) -> str:
     return f"U+{code:04X} ({name})"
 
 
-class _Places:
-    """Where unsafe characters were: all counted, the first few described."""
+class Replacements:
+    """Where unsafe characters were: all counted, the first few described.
+
+    ``replace(value, where)`` is for a loader whose parser decodes escapes into a tree of its
+    own (HTML's ``&#27;``) and wants the tree clean before reading it further."""
 
     def __init__(self):
         self.count, self.shown = 0, []
@@ -91,7 +94,15 @@ class _Places:
         if len(self.shown) < _PLACES_SHOWN:
             self.shown.append(f"{_describe(char)} at {where() if callable(where) else where}")
 
-    def warning(self, done: str, how: str = "") -> str | None:
+    def replace(self, value: str, where) -> str:
+        """``value`` with each unsafe character replaced by U+FFFD, one for one."""
+        if not _UNSAFE.search(value):
+            return value
+        for match in _UNSAFE.finditer(value):
+            self.add(match.group(0), where)
+        return _UNSAFE.sub(REPLACEMENT, value)
+
+    def warning(self, done: str = "replaced", how: str = " with U+FFFD") -> str | None:
         if not self.count:
             return None
         more = f"; and {self.count - len(self.shown)} more" if self.count > len(self.shown) else ""
@@ -105,10 +116,10 @@ def scrub_text(text: str) -> tuple[str, str | None]:
     """
     if not _UNSAFE.search(text):
         return text, None
-    places = _Places()
+    places = Replacements()
     for match in _UNSAFE.finditer(text):
         places.add(match.group(0), lambda index=match.start(): "line {}, column {}".format(*line_col(text, index)))
-    return _UNSAFE.sub("", text), places.warning("dropped")
+    return _UNSAFE.sub("", text), places.warning("dropped", "")
 
 
 def scrub_records(records: list, name) -> str | None:
@@ -118,20 +129,16 @@ def scrub_records(records: list, name) -> str | None:
     ``\\u001b``, HTML's ``&#27;`` -- only become characters inside the records. ``name(i, record)``
     says which record a place is in ("article 3", "source record line 12").
     """
-    places = _Places()
+    places = Replacements()
     for index, record in enumerate(records):
         _scrub(record, name(index, record), places)
-    return places.warning("replaced", " with U+FFFD")
+    return places.warning()
 
 
-def _scrub(value, where: str, places: _Places):
+def _scrub(value, where: str, places: Replacements):
     """``value`` with unsafe characters replaced; containers and dataclasses changed in place."""
     if isinstance(value, str):
-        if _UNSAFE.search(value):
-            for match in _UNSAFE.finditer(value):
-                places.add(match.group(0), where)
-            return _UNSAFE.sub(REPLACEMENT, value)
-        return value
+        return places.replace(value, where)
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         for item in dataclasses.fields(value):
             old = getattr(value, item.name)

@@ -72,7 +72,7 @@ def test_html_character_references_are_replaced(tmp_path):
                     "<p>It is safe &#8;here for most adults.</p></body></html>", encoding="utf-8")
     result = read_file(path)
     assert result.ok and _clean(result)
-    assert "U+001B (ESC) at article 1, title" in result.warnings[-1]
+    assert "U+001B (ESC) at line 1" in result.warnings[0] and "U+0008 (backspace) at line 1" in result.warnings[0]
 
 
 def test_xml_with_a_raw_escape_still_loads(shared, tmp_path):
