@@ -17,7 +17,8 @@ from datetime import datetime
 
 from .errors import LoaderError
 from .records import Article, Block, Organisation, Reference, Section, Source
-from .references import find_organisation, parse_reference_entry, split_entry_number
+from .reference_lists import ReferenceLists
+from .references import find_organisation, split_entry_number
 from .sentences import MarkerGroup, claims_from_block
 
 # A paragraph or line that is page furniture, not content.
@@ -161,7 +162,9 @@ class AnswerPageBuilder:
         self.sections: list[Section] = []
         self.blocks: list[Block] = []
         self._groups: list[list[MarkerGroup]] = []
-        self._entries: list[tuple[str | None, str, int | None]] = []
+        self._lists = ReferenceLists()
+        self._scopes: list[int] = []  # per block: how many reference lists began before it
+        self._block_lines: list[int | None] = []
         self._in_chrome = False
         self._in_references = False
         self._first_content_line: int | None = None
@@ -186,6 +189,8 @@ class AnswerPageBuilder:
         text = re.sub(r"\s+", " ", text).strip()
         self._in_chrome = is_chrome_heading(text)
         self._in_references = is_references_heading(text)
+        if self._in_references:
+            self._lists.start_list()
         if self._in_chrome or self._in_references or not text:
             return
         if level is None:
@@ -206,18 +211,19 @@ class AnswerPageBuilder:
         if self._in_chrome or is_chrome_text(text):
             return
         if self._in_references:
-            number, entry = split_entry_number(text)
-            self._entries.append((number, entry, line))
+            self.reference_entry(text, line)
             return
         if self._first_content_line is None:
             self._first_content_line = line
         self.blocks.append(Block(kind=kind, text=text, section=len(self.sections) - 1 if self.sections else None))
         self._groups.append(groups)
+        self._scopes.append(self._lists.content())
+        self._block_lines.append(line)
 
     def reference_entry(self, text: str, line: int | None = None, number: str | None = None) -> None:
         """An entry of a reference list the format found itself."""
         found_number, entry = split_entry_number(text)
-        self._entries.append((number or found_number, entry, line))
+        self._lists.add(number or found_number, entry, line, self._in_references)
 
     # --- building ---------------------------------------------------------------------
 
@@ -250,21 +256,11 @@ class AnswerPageBuilder:
             raise LoaderError(self.path, f"not an answer article: none of its {len(article.claims)} "
                               "pieces of text is a sentence (two or more words ending in . ! or ?)",
                               line=self._first_content_line or self.title_line)
-        if self._entries:
-            self._references_from_list(article)
+        if self._lists:
+            self._lists.resolve(article, self._scopes, self._block_lines, self.path)
         else:
             self._references_from_sections(article)
         return article
-
-    def _references_from_list(self, article: Article) -> None:
-        article.has_reference_list = True
-        for position, (number, entry, line) in enumerate(self._entries, start=1):
-            article.references.append(Reference(number=number or str(position), text=entry,
-                                                source=parse_reference_entry(entry), line=line))
-        missing = sorted({label for claim in article.claims for label in claim.cited_labels
-                          if article.reference(label) is None}, key=int)
-        for label in missing:
-            article.warnings.append(f"marker {label} points to no entry of the reference list")
 
     def _references_from_sections(self, article: Article) -> None:
         """No list: one Reference per label, typed from the section that cites it."""

@@ -63,7 +63,7 @@ _NUMBER_RUN = re.compile(rf"(?<![\w.,\-/–+±])(?:{_NUMBER})(?:\s*,\s*{_NUMBER}
 # What may follow a marker run: end of block, sentence end, or a clause break.
 _AFTER_MARKER = re.compile(r"\s*$|[.;:!?](?:\s|$)|,\s|\)")
 _ABBREVIATIONS = {
-    "e.g", "i.e", "al", "vs", "dr", "mr", "mrs", "ms", "prof", "fig", "figs", "no", "nos",
+    "e.g", "i.e", "eg", "ie", "al", "vs", "dr", "mr", "mrs", "ms", "prof", "fig", "figs", "no", "nos",
     "approx", "etc", "cf", "st", "jr", "sr", "inc", "ltd", "co", "vol", "p", "pp", "ed", "eds",
     "resp", "ca", "viz", "dept", "univ", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec", "min", "max", "mo", "wk", "wks", "hr", "hrs", "u.s", "a.i",
