@@ -244,7 +244,7 @@ class AnswerPageBuilder:
                           content_sha256=self.sha256, source_path=self.path,
                           source_format=self.source_format, updated=self.updated, url=self.url,
                           sections=self.sections, blocks=self.blocks)
-        for index, (block, groups) in enumerate(zip(self.blocks, self._groups)):
+        for index, (block, groups) in enumerate(zip(self.blocks, self._confirmed_groups())):
             following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
             introduces_list = (block.kind == "paragraph" and following is not None
                                and following.kind == "list-item" and following.section == block.section)
@@ -261,6 +261,16 @@ class AnswerPageBuilder:
         else:
             self._references_from_sections(article)
         return article
+
+    def _confirmed_groups(self) -> list[list[MarkerGroup]]:
+        """Marker runs per block, tentative ones kept only when the article's sure markers or its
+        reference list reach their numbers ("every month 5." with markers 1-6 elsewhere)."""
+        known = [int(label) for groups in self._groups for group in groups if not group.tentative
+                 for label, _, _ in group.labels] + self._lists.numbers()
+        highest = max(known, default=0)
+        return [[group for group in groups
+                 if not group.tentative or all(0 < int(label) <= highest for label, _, _ in group.labels)]
+                for groups in self._groups]
 
     def _references_from_sections(self, article: Article) -> None:
         """No list: one Reference per label, typed from the section that cites it."""

@@ -54,6 +54,11 @@ class ReferenceLists:
     def __bool__(self) -> bool:
         return any(self.lists)
 
+    def numbers(self) -> list[int]:
+        """Every entry number written as digits, for the range markers may take."""
+        return [int(entry.number) for entries in self.lists for entry in entries
+                if entry.number and entry.number.isdigit()]
+
     def resolve(self, article: Article, scopes: list[int], block_lines: list[int | None], path: str) -> None:
         """Fill ``article.references``; relabel markers that cite a later list of reused numbers."""
         numbered = [(index, self._numbered(entries, article.warnings))
