@@ -33,7 +33,7 @@ _CHROME_TEXT = re.compile(
 # A heading whose whole section is page furniture.
 _CHROME_HEADING = re.compile(
     r"disclaimer|follow-?up question|^related (?:questions|articles|topics)|^you may also like"
-    r"|^see also$|^more from\b|^about (?:the author|us)$|^newsletter",
+    r"|^see also$|^more from\b|^about (?:the author|us)$|^newsletter|^external links$|^further reading$",
     re.IGNORECASE)
 _REFERENCES_HEADING = re.compile(r"^(?:references|sources|citations|bibliography|works cited|footnotes"
                                  r"|literature cited|notes and references|references and notes)\s*:?$",

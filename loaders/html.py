@@ -19,6 +19,7 @@ external entities to resolve. trafilatura gets a copy of that parsed tree.
 from __future__ import annotations
 
 import copy
+import dataclasses
 import re
 from pathlib import Path
 from urllib.parse import urldefrag
@@ -41,8 +42,9 @@ _MARKER_TEXT = re.compile(r"^\s*\[?\s*(\d{1,4}(?:\s*[-–]\s*\d{1,4})?(?:\s*,\s*
                           r"\s*\]?\s*$")
 # MediaWiki's "[edit]" / "[edit source]" links after every section heading.
 _EDIT_LINK = re.compile(r"\s*\[\s*edit(?: source)?\s*\]\s*$", re.IGNORECASE)
-# An editorial note set in superscript ("[citation needed]", "[clarification needed]").
-_BRACKETED_NOTE = re.compile(r"^\s*\[[^\]]*[^\d\s,\-–\]][^\]]*\]\s*$")
+# An editorial note set in superscript ("[citation needed]", "[clarification needed]") or the
+# page of a cited work (": 207", MediaWiki's {{rp}} after a marker).
+_SUPERSCRIPT_NOTE = re.compile(r"^\s*(?:\[[^\]]*[^\d\s,\-–\]][^\]]*\]|:\s*[\w\s,\-–]+)\s*$")
 _FURNITURE = ("nav", "aside", "footer", "header", "form")
 _DROPPED = ("script", "style", "nav", "footer", "aside", "form", "button", "noscript", "template",
             "iframe", "svg", "select", "dialog")
@@ -133,6 +135,9 @@ class _References:
                 if element.get("id"):
                     self.marker_ids.add(element.get("id"))
         listed = _entries_under_references_headings(document)
+        if labels:  # the page links its markers: its reference list is the lists they point into
+            cited_lists = {entry.getparent() for entry in labels if entry.tag == "li"}
+            listed = [entry for entry in listed if entry.getparent() in cited_lists]
         position = {element: index for index, element in enumerate(document.iter())}
         ordered = sorted(set(listed) | set(labels), key=lambda element: position.get(element, 0))
         seen: dict[str, int | None] = {}
@@ -253,8 +258,8 @@ def _walk(node, top, out: _BlockText) -> None:
         if (spec := _marker_spec(node)) is not None:
             out.add_marker(spec)
             return
-        if _is_superscript(node) and _BRACKETED_NOTE.match("".join(node.itertext())):
-            return  # "[citation needed]": the editor's note, not the author's text
+        if _is_superscript(node) and _SUPERSCRIPT_NOTE.match("".join(node.itertext())):
+            return  # "[citation needed]", ": 207": the editor's note or a page, not the author's text
         if node.tag in ("br", "lb"):
             out.add(" ")
         if node.tag in ("ref", "a"):
@@ -275,7 +280,9 @@ def block_text(element) -> tuple[str, list[MarkerGroup], float]:
     taken = [(group.start, group.end) for group in groups]
     for group in find_bracket_markers(text):
         if not any(start < group.end and group.start < end for start, end in taken):
-            groups.append(group)
+            # "[3]" typed as text is a marker only within the range the page's markup shows:
+            # "Encyclopedia of Mathematics [1994]" is a year
+            groups.append(dataclasses.replace(group, tentative=True))
     plain = len(re.sub(r"\s", "", text)) or 1
     return text, sorted(groups, key=lambda group: group.start), out.link_chars / plain
 
@@ -308,9 +315,19 @@ def _main_content(document):
     return extracted.title, extracted.body
 
 
-def _title(document, extracted_title: str | None) -> tuple[str | None, int | None]:
-    """The extractor's title (meta data and headings weighed); else the first <h1>, else <title>."""
+def _title(document, extracted_title: str | None, main_headings: list[str]) -> tuple[str | None, int | None]:
+    """The extractor's title (meta data and headings weighed), unless the page's own title --
+    og:title or <title>, with or without a " | Site" tail -- is a heading of the main text and
+    the extractor's is not: a site's section name in the first <h1> ("Allergies Health Center")
+    is not what the article is called. Without either: the first <h1>, else <title>."""
     h1 = document.find(".//h1")
+    declared = [value for value in document.xpath("//meta[@property='og:title']/@content") if value.strip()]
+    declared += [element.text_content() for element in document.iterfind(".//title") if element.text_content()]
+    inside = {heading.casefold() for heading in main_headings}
+    candidates = [_clean(part) for value in declared
+                  for part in (value, re.split(r"\s+[|\-–—:]\s+", value)[0])]
+    if extracted_title and _clean(extracted_title).casefold() not in inside:
+        extracted_title = next((c for c in candidates if c.casefold() in inside), extracted_title)
     if extracted_title and extracted_title.strip():
         line = h1.sourceline if h1 is not None and _clean(h1.text_content()) == _clean(extracted_title) else None
         return _clean(extracted_title), line
@@ -331,11 +348,12 @@ def read(text: str, path: str, sha256: str) -> FileResult:
     builder.note_text(body.text_content())
     references = _References(document)
     extracted_title, main = _main_content(document)
-    title, title_line = _title(document, extracted_title)
-    if title:
-        builder.set_title(title, title_line)
     blocks = [] if main is None else [el for el in main.iter("head", "p", "item")
                                       if not any(a.tag in ("p", "item") for a in el.iterancestors())]
+    title, title_line = _title(document, extracted_title,
+                               [_heading_text("".join(el.itertext())) for el in blocks if el.tag == "head"])
+    if title:
+        builder.set_title(title, title_line)
     heads = [el for el in blocks if el.tag == "head" and _heading_text("".join(el.itertext())) != title]
     depths = [int(rend[1]) for el in heads if re.fullmatch(r"h[1-6]", rend := el.get("rend") or "h2")]
     top_depth = min(depths) if depths else 2

@@ -138,3 +138,23 @@ def test_real_news_page_keeps_the_article_and_drops_the_cookie_banner(shared):
     everything = "\n".join(texts)
     for chrome in ("cookies", "Advertising Policy", "Accept and Continue", "Why are my legs and feet numb"):
         assert chrome not in everything
+
+
+def test_the_title_is_the_pages_own_when_the_only_h1_is_a_section_name(tmp_path):
+    """WebMD's layout (mozilla/readability test page webmd-1): the one <h1> names the site's
+    section, <title> names the article and comes back as a heading of the article's text."""
+    page = (HEALTH_SITE.replace('<meta property="og:title" content="Peanut Allergy: Symptoms, Diagnosis, and '
+                                'Treatment">', "")
+            .replace("<article><h1>Peanut Allergy: Symptoms, Diagnosis, and Treatment</h1>",
+                     "<article><h2>Peanut Allergy: Symptoms, Diagnosis, and Treatment</h2>"))
+    article = _read(tmp_path, page)
+    assert article.title == "Peanut Allergy: Symptoms, Diagnosis, and Treatment"
+    assert [section.heading for section in article.sections] == ["How is peanut allergy diagnosed?"]
+
+
+def test_bracketed_years_and_page_notes_are_not_markers(tmp_path):
+    page = CENSUS.replace("The median age was 35.4 years.",
+                          "The median age was 35.4 years [1994].<sup>: 207</sup>")
+    article = _read(tmp_path, page)
+    assert article.claims[-1].text == "The median age was 35.4 years [1994]."
+    assert article.claims[-1].cited_labels == ["2", "3"] and _dangling(article) == []
