@@ -35,6 +35,7 @@ FORMAT_MODULES = [
     "pubmed",
     "medline",
     "ris",
+    "wos_tab",
     "bibtex",
     "csljson",
     "spl",
@@ -56,6 +57,9 @@ class FileResult:
     sources: list[SourceRecord] = field(default_factory=list)
     errors: list[LoaderError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # How many records the file holds (stored or refused), set by the record loaders so
+    # that the summary can say "N of M records stored"; None when the format has no records.
+    records: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -124,6 +128,7 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
         result.articles, result.sources = parsed.articles, parsed.sources
         result.errors.extend(parsed.errors)
         result.warnings.extend(parsed.warnings)
+        result.records = parsed.records
     except LoaderError as exc:
         result.errors.append(exc)
     except OSError as exc:
