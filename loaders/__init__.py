@@ -39,13 +39,15 @@ FORMAT_MODULES = [
     "bibtex",
     "csljson",
     "spl",
+    "spl_zip",
     "openfda",
     "guideline",
     "loinc_table",
 ]
 
 # Files that are never inputs when a folder is loaded.
-_SKIP_SUFFIXES = {".pyc", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".zip", ".gz"}
+# (.zip is read: DailyMed serves SPL labels as zips, see ``spl_zip``.)
+_SKIP_SUFFIXES = {".pyc", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".gz"}
 
 
 @dataclass
@@ -113,22 +115,12 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
             raise LoaderError(str(path), f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
         data = path.read_bytes()
         result.sha256 = sha256_hex(data)
-        text = decode(data, str(path))
-        if format:
-            module = next((m for m in _format_modules() if m.FORMAT == format), None)
-            if module is None:
-                raise LoaderError(str(path), f"unknown format {format!r}")
+        binary = _binary_module(data, format)
+        if binary is not None:  # formats read from bytes, not text (zip archives)
+            result.format = binary.FORMAT
+            _take(result, binary.read_bytes(data, str(path), result.sha256))
         else:
-            module = detect_format(text, path)
-        if module is None:
-            raise LoaderError(str(path), "no recognisable structure: not an answer article, "
-                              "reference record or label this version can read")
-        result.format = module.FORMAT
-        parsed = module.read(text, str(path), result.sha256)
-        result.articles, result.sources = parsed.articles, parsed.sources
-        result.errors.extend(parsed.errors)
-        result.warnings.extend(parsed.warnings)
-        result.records = parsed.records
+            _read_text(result, decode(data, str(path)), path, format)
     except LoaderError as exc:
         result.errors.append(exc)
     except OSError as exc:
@@ -138,6 +130,40 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
     except Exception as exc:  # a loader bug must not take the batch down; say where
         result.errors.append(LoaderError(str(path), f"internal error in {result.format or 'format detection'}"
                                          f" loader: {type(exc).__name__}: {exc}"))
+    return _with_mentions(result, vocabulary)
+
+
+def _read_text(result: FileResult, text: str, path: Path, format: str | None) -> None:
+    if format:
+        module = next((m for m in _format_modules() if m.FORMAT == format), None)
+        if module is None:
+            raise LoaderError(str(path), f"unknown format {format!r}")
+    else:
+        module = detect_format(text, path)
+    if module is None:
+        raise LoaderError(str(path), "no recognisable structure: not an answer article, "
+                          "reference record or label this version can read")
+    result.format = module.FORMAT
+    _take(result, module.read(text, str(path), result.sha256))
+
+
+def _binary_module(data: bytes, format: str | None):
+    """The module reading ``data`` as bytes (by its magic bytes, or forced), or None."""
+    from . import spl_zip
+
+    if format == spl_zip.FORMAT or (format is None and data.startswith(spl_zip.MAGIC)):
+        return spl_zip
+    return None
+
+
+def _take(result: FileResult, parsed: FileResult) -> None:
+    result.articles, result.sources = parsed.articles, parsed.sources
+    result.errors.extend(parsed.errors)
+    result.warnings.extend(parsed.warnings)
+    result.records = parsed.records
+
+
+def _with_mentions(result: FileResult, vocabulary) -> FileResult:
     if vocabulary is not None:
         for article in result.articles:
             for claim in article.claims:
