@@ -27,6 +27,11 @@ def sniff(text: str, path) -> int:
     return 0  # a binary format: ``read_file`` picks it by its magic bytes
 
 
+def read(text: str, path: str, sha256: str):
+    """Text is never a zip: only reached when the format is forced on a text file."""
+    raise LoaderError(path, "not a zip archive (a DailyMed SPL download is a .zip file)")
+
+
 def read_bytes(data: bytes, path: str, sha256: str):
     from . import FileResult
 
