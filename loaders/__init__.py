@@ -23,7 +23,8 @@ from typing import Iterable, Iterator
 
 from .errors import LoaderError
 from .records import Article, SourceRecord
-from .textio import MAX_FILE_BYTES, decode, sha256_hex
+from .charset import decode_text
+from .textio import MAX_FILE_BYTES, sha256_hex
 
 # Order matters only for equal confidence: the first wins.
 FORMAT_MODULES = [
@@ -120,7 +121,10 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
             result.format = binary.FORMAT
             _take(result, binary.read_bytes(data, str(path), result.sha256))
         else:
-            _read_text(result, decode(data, str(path)), path, format)
+            # UTF-8, or a legacy encoding for formats exported in them (``charset``)
+            text, note = decode_text(data, str(path), lambda t: _module_for(t, path, format))
+            result.warnings += [note] if note else []
+            _read_text(result, text, path, format)
     except LoaderError as exc:
         result.errors.append(exc)
     except OSError as exc:
@@ -133,13 +137,18 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
     return _with_mentions(result, vocabulary)
 
 
-def _read_text(result: FileResult, text: str, path: Path, format: str | None) -> None:
+def _module_for(text: str, path: Path, format: str | None):
+    """The format module forced by name, or the one most sure of ``text`` (None: no format)."""
     if format:
         module = next((m for m in _format_modules() if m.FORMAT == format), None)
         if module is None:
             raise LoaderError(str(path), f"unknown format {format!r}")
-    else:
-        module = detect_format(text, path)
+        return module
+    return detect_format(text, path)
+
+
+def _read_text(result: FileResult, text: str, path: Path, format: str | None) -> None:
+    module = _module_for(text, path, format)
     if module is None:
         raise LoaderError(str(path), "no recognisable structure: not an answer article, "
                           "reference record or label this version can read")

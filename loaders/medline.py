@@ -18,6 +18,8 @@ from .errors import LoaderError
 from .source_fields import RecordDraft, build_record, clean, year_of
 
 FORMAT = "medline"
+# Bytes in a legacy encoding (Latin-1, GBK ...) are decoded by detection for this format (``charset``).
+LEGACY_ENCODINGS = True
 
 _LINE = re.compile(r"^([A-Z][A-Z0-9 ]{1,3})- ?(.*)$")
 

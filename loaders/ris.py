@@ -22,6 +22,8 @@ from .identifiers import extract_identifiers
 from .source_fields import RecordDraft, build_record, cited_source, clean, year_of
 
 FORMAT = "ris"
+# Bytes in a legacy encoding (Latin-1, GBK ...) are decoded by detection for this format (``charset``).
+LEGACY_ENCODINGS = True
 
 _RIS_TAG = re.compile(r"^[A-Z][A-Z0-9]  - ", re.MULTILINE)
 _WOS_HEAD = re.compile(r"^(?:FN |VR |PT [A-Z]\b)", re.MULTILINE)

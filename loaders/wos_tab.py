@@ -22,6 +22,8 @@ from .ris import unknown_tags_warning, wos_draft
 from .source_fields import build_record
 
 FORMAT = "wos-tab"
+# Bytes in a legacy encoding (Latin-1, GBK ...) are decoded by detection for this format (``charset``).
+LEGACY_ENCODINGS = True
 
 _MAPPING = rispy.config.WOK_TAG_KEY_MAPPING
 _LIST_TAGS = set(rispy.config.WOK_LIST_TYPE_TAGS)
