@@ -34,6 +34,7 @@ FORMAT_MODULES = [
     "text",
     # source records (issue 3): each sniffs a distinctive header or field set
     "pubmed",
+    "jats",
     "medline",
     "ris",
     "wos_tab",
