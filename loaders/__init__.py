@@ -38,6 +38,8 @@ FORMAT_MODULES = [
     "medline",
     "ris",
     "wos_tab",
+    "endnote",
+    "endnote_xml",
     "bibtex",
     "csljson",
     "spl",
