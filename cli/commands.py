@@ -71,7 +71,8 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--vocab", "vocab_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Add a vocabulary (SKOS or TSV) to the store's user vocabulary; repeatable.")
+              help="Add a vocabulary (SKOS, claimgraph TSV, a BC5CDR mention table or an SSSOM mapping set) "
+                   "to the store's user vocabulary; repeatable.")
 @click.option("--format", "input_format", default=None, help="Force an input format (default: by content).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summary as JSON.")
 @click.option("--refs", "refs_file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -103,7 +104,8 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
     store = ctx.store()
     try:
         if vocab_files:
-            add_user_vocabularies(store, vocab_files)
+            for note in add_user_vocabularies(store, vocab_files):
+                click.echo(f"vocabulary: {note}")
         outcomes = load_files(store, paths, input_format=input_format, refs_file=refs_file, progress=True,
                               group_articles=group_articles)
     except LoaderError as exc:  # names the vocabulary file and line
