@@ -12,11 +12,8 @@
   one label of a concept. ``concept`` and ``broader`` are IRIs or slugs (``prednisone`` means
   ``https://w3id.org/claimgraph/id/drug/prednisone``); ``kind`` is ``condition`` or ``drug``.
   A row for a concept that already exists adds a synonym to it.
-* a BC5CDR mention table or an SSSOM mapping set (``.tsv``, told apart by their headers;
-  read by ``vocab_files``). A MeSH ID or mapped IRI that the curated vocabulary maps with
-  ``skos:exactMatch`` adds its labels to that concept; other MeSH IDs of a BC5CDR table
-  become concepts of their own. SSSOM mappings are kept (``Vocabulary.mappings``); an
-  ``exactMatch`` with a known concept on one side adds the other side's label to it.
+* a BC5CDR mention table or an SSSOM mapping set (``.tsv``, told apart by their headers): see
+  ``vocab_files``; SSSOM mappings are kept in ``Vocabulary.mappings``.
 
 ``find(text)`` returns the mentions in ``text``: whole words only, the longest label wins and
 mentions never overlap, case-insensitive except for short abbreviations (``MG``, ``IMNM``,
@@ -172,8 +169,10 @@ class Vocabulary:
     def _load_file(self, path: Path) -> None:
         suffix = path.suffix.lower()
         if suffix == ".tsv":
-            kind = vocab_files.detect(self._read_text(path))
-            {"bc5cdr": self._load_bc5cdr, "sssom": self._load_sssom}.get(kind, self._load_tsv)(path)
+            text = self._read_text(path)
+            if vocab_files.detect(text):  # another project's table: BC5CDR or SSSOM
+                return vocab_files.add_table(self, path, text)
+            self._load_tsv(path)
         elif suffix in _RDF_SUFFIXES:
             self._load_rdf(path, _RDF_SUFFIXES[suffix])
         else:
@@ -218,8 +217,7 @@ class Vocabulary:
                 broader.setdefault(iri, []).append(obj.value)
             elif predicate == SKOS + "narrower" and isinstance(obj, pyoxigraph.NamedNode):
                 broader.setdefault(obj.value, []).append(iri)
-        # Labels for a concept already known (a user vocabulary adding synonyms to a curated
-        # concept, as the store keeps them) count though the file does not type it again.
+        # Labels of a known concept count untyped too (a user's synonyms of a curated concept).
         relabelled = (set(pref) | set(other)) & self._entries.keys()
         for iri in sorted(concept_typed | set(kinds) | relabelled):
             kind = self._kind_of(iri, kinds.get(iri, set()), path)
@@ -272,51 +270,6 @@ class Vocabulary:
             self._add(iri, kind, [label], broader, rank, path, f"line {number}", line=number)
         if not header_seen:
             raise LoaderError(str(path), "no header line 'label<TAB>concept<TAB>kind'")
-
-    def _known(self, iri: str) -> tuple[str, str] | None:
-        """(concept IRI, kind) of a concept ``iri`` is, or is the curated exact match of."""
-        iri = vocab_files.curated_matches().get(iri, iri)
-        entry = self._entries.get(iri) or _default_vocabulary()._entries.get(iri)
-        return (iri, entry.kind) if entry else None
-
-    def _load_bc5cdr(self, path: Path) -> None:
-        rank = len(self.sources)
-        self.sources.append(str(path))
-        rows = vocab_files.read_bc5cdr(self._read_text(path), str(path), self.warnings)
-        curated = _default_vocabulary()
-        merged = taken = 0
-        for row in rows:
-            found = curated.find(row.label)
-            if (row.concept not in vocab_files.curated_matches() and found
-                    and found[0].surface == row.label):
-                # The curated vocabulary already links this very surface form (often under the
-                # newer MeSH descriptor): an older ID must not take it over.
-                taken += 1
-                continue
-            known = self._known(row.concept)
-            iri, kind = known or (row.concept, row.kind)
-            merged += row.concept in vocab_files.curated_matches()
-            self._add(iri, kind, [row.label], [], rank, path, f"line {row.line}", line=row.line)
-        self.warnings.append(f"{path}: {len(rows)} BC5CDR mentions read: {merged} added to concepts the "
-                             f"curated vocabulary maps to the same MeSH ID, {taken} left to the curated concept "
-                             "that already has that label, the others as MeSH concepts")
-
-    def _load_sssom(self, path: Path) -> None:
-        rank = len(self.sources)
-        self.sources.append(str(path))
-        mappings = vocab_files.read_sssom(self._read_text(path), str(path), self.warnings)
-        labelled = 0
-        for m in mappings:
-            self.mappings.append((m.subject, m.predicate, m.object))
-            if m.predicate != vocab_files.SKOS + "exactMatch":
-                continue
-            for side, other_label in ((m.subject, m.object_label), (m.object, m.subject_label)):
-                known = self._known(side)
-                if known and other_label:
-                    self._add(known[0], known[1], [other_label], [], rank, path, f"line {m.line}", line=m.line)
-                    labelled += 1
-        self.warnings.append(f"{path}: {len(mappings)} SSSOM mappings kept; {labelled} labels added to "
-                             "concepts of the vocabulary they map")
 
     @staticmethod
     def _tsv_iri(value: str, kind: str, path: Path, number: int) -> str:

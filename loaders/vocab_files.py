@@ -14,7 +14,7 @@
   named in a warning. Mapping predicates are SKOS mapping
   relations (and ``owl:equivalentClass``, read as ``skos:exactMatch``).
 
-Both are read into plain rows here; ``mentions.Vocabulary`` decides what they add.
+Both are read into plain rows here, then added to a ``mentions.Vocabulary`` by ``add_table``.
 """
 
 from __future__ import annotations
@@ -201,3 +201,68 @@ def curated_matches() -> dict[str, str]:
             if triple.predicate.value == SKOS + "exactMatch" and isinstance(triple.object, pyoxigraph.NamedNode):
                 matches.setdefault(triple.object.value, triple.subject.value)
     return matches
+
+
+# -- what the tables add to a vocabulary (``mentions.Vocabulary`` calls ``add_table``) -------------
+def add_table(vocabulary, path, text: str) -> None:
+    """Add a BC5CDR table's labels, or an SSSOM set's mappings and exact-match labels, to ``vocabulary``.
+
+    A MeSH ID or mapped IRI that the curated vocabulary maps with ``skos:exactMatch`` adds its
+    labels to that concept; other BC5CDR MeSH IDs become concepts of their own."""
+    (_add_bc5cdr if detect(text) == "bc5cdr" else _add_sssom)(vocabulary, path, text)
+
+
+def default():
+    from .mentions import Vocabulary
+
+    return Vocabulary.default()
+
+
+def _known(vocabulary, iri: str) -> tuple[str, str] | None:
+    """(concept IRI, kind) of a concept ``iri`` is, or is the curated exact match of."""
+    iri = curated_matches().get(iri, iri)
+    entry = vocabulary._entries.get(iri) or default()._entries.get(iri)
+    return (iri, entry.kind) if entry else None
+
+
+def _add_bc5cdr(vocabulary, path, text: str) -> None:
+    rank = len(vocabulary.sources)
+    vocabulary.sources.append(str(path))
+    rows = read_bc5cdr(text, str(path), vocabulary.warnings)
+    curated = default()
+    merged = taken = 0
+    for row in rows:
+        found = curated.find(row.label)
+        if (row.concept not in curated_matches() and found
+                and found[0].surface == row.label):
+            # The curated vocabulary already links this very surface form (often under the
+            # newer MeSH descriptor): an older ID must not take it over.
+            taken += 1
+            continue
+        known = _known(vocabulary, row.concept)
+        iri, kind = known or (row.concept, row.kind)
+        merged += row.concept in curated_matches()
+        vocabulary._add(iri, kind, [row.label], [], rank, path, f"line {row.line}", line=row.line)
+    vocabulary.warnings.append(f"{path}: {len(rows)} BC5CDR mentions read: {merged} added to concepts the "
+                               f"curated vocabulary maps to the same MeSH ID, {taken} left to the curated concept "
+                               "that already has that label, the others as MeSH concepts")
+
+
+def _add_sssom(vocabulary, path, text: str) -> None:
+    rank = len(vocabulary.sources)
+    vocabulary.sources.append(str(path))
+    mappings = read_sssom(text, str(path), vocabulary.warnings)
+    labelled = 0
+    for m in mappings:
+        vocabulary.mappings.append((m.subject, m.predicate, m.object))
+        if m.predicate != SKOS + "exactMatch":
+            continue
+        for side, other_label in ((m.subject, m.object_label), (m.object, m.subject_label)):
+            known = _known(vocabulary, side)
+            if known and other_label:
+                vocabulary._add(known[0], known[1], [other_label], [], rank, path, f"line {m.line}",
+                                line=m.line)
+                labelled += 1
+    vocabulary.warnings.append(f"{path}: {len(mappings)} SSSOM mappings kept; {labelled} labels added to "
+                               "concepts of the vocabulary they map")
+
