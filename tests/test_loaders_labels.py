@@ -104,3 +104,21 @@ def test_dailymed_zip_download_reads_the_spl_inside(shared, tmp_path):
     assert result.format == "spl-zip" and result.ok, [str(e) for e in result.errors]
     assert result.records == 1 and result.sources[0].source.title.startswith("LIPITOR")
     assert result.sources[0].locator.startswith("a8c1c8b4-lipitor.xml, label SetID")
+
+
+def test_zip_limits_and_non_label_zips_are_refused_clearly(tmp_path, monkeypatch):
+    from claimgraph.loaders import spl_zip
+
+    monkeypatch.setattr(spl_zip, "MAX_FILE_BYTES", 1000)  # the loaders' 64 MB limit, scaled down
+    big = tmp_path / "big.zip"
+    with zipfile.ZipFile(big, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("label.xml", "<document>" + " " * 5000 + "</document>")
+    assert "unpacks to 5021 bytes, over the 1000-byte limit" in str(read_file(big).errors[0])
+    pictures = tmp_path / "pictures.zip"
+    with zipfile.ZipFile(pictures, "w") as archive:
+        archive.writestr("a.jpg", b"\xff\xd8")
+    assert "no .xml member" in str(read_file(pictures).errors[0])
+    broken = tmp_path / "broken.zip"
+    broken.write_bytes(b"PK\x03\x04" + b"\x00" * 40)
+    result = read_file(broken)
+    assert result.format == "spl-zip" and "not a readable zip archive" in str(result.errors[0])
