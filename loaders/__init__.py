@@ -8,7 +8,11 @@ Every input format is a module with three names:
     how sure it is, 0..100, that ``text`` is its format (content first, the
     file's suffix only as a tie-breaker);
 ``read(text, path, sha256) -> FileResult``
-    the records, with one ``LoaderError`` per bad record.
+    the records, with one ``LoaderError`` per bad record (record formats also set
+    ``FileResult.records``: how many records the file holds).
+
+Optional: ``LEGACY_ENCODINGS = True`` lets a format's files be decoded from a legacy
+encoding (``charset``); a binary format (``spl_zip``) has ``MAGIC`` and ``read_bytes``.
 
 ``read_file`` decodes, picks the format by content, reads, and never raises.
 """
