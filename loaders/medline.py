@@ -39,14 +39,14 @@ def parse_records(text: str, stray: list[int] | None = None) -> list[tuple[int, 
     records: list[tuple[int, dict[str, list[str]]]] = []
     fields: dict[str, list[str]] | None = None
     last_tag, after_blank = None, True
-    for number, line in enumerate(text.splitlines(), start=1):
+    for number, line in enumerate(text.lstrip("\ufeff").splitlines(), start=1):
         if not line.strip():
             after_blank = True
             continue
         match = _LINE.match(line)
         if match:
             tag, value = match.group(1).strip(), match.group(2).strip()
-            if tag == "PMID" or after_blank:
+            if tag == "PMID" or after_blank or fields is None:
                 fields = {}
                 records.append((number, fields))
             fields.setdefault(tag, []).append(value)

@@ -71,3 +71,12 @@ def test_medline_block_with_nothing_to_identify_it_is_reported(tmp_path):
     result = read_file(path)
     assert result.records == 2 and len(result.sources) == 1
     assert "record at line 4 (no PMID): record has no PMID, title or other identifier" in str(result.errors[0])
+
+
+def test_medline_after_a_stray_first_line(tmp_path):
+    # A doubled BOM left "\ufeffPMID- 1" unreadable as a tag line; the next tag line crashed the loader.
+    path = tmp_path / "bom.nbib"
+    path.write_bytes(b"\xef\xbb\xbf\xef\xbb\xbfPMID- 123\nTI  - A study\nJT  - A journal\n")
+    result = read_file(path, format="medline")
+    assert not any("internal error" in str(e) for e in result.errors), result.errors
+    assert [s.source.title for s in result.sources] == ["A study"]
