@@ -73,7 +73,8 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
 @main.command()
 @click.argument("paths", nargs=-1, required=True, type=click.Path(exists=True))
 @click.option("--vocab", "vocab_files", multiple=True, type=click.Path(exists=True, dir_okay=False),
-              help="Add a vocabulary (SKOS or TSV) to the store's user vocabulary; repeatable.")
+              help="Add a vocabulary (SKOS, claimgraph TSV, a BC5CDR mention table or an SSSOM mapping set) "
+                   "to the store's user vocabulary; repeatable.")
 @click.option("--format", "input_format", default=None, help="Force an input format (default: by content).")
 @click.option("--json", "as_json", is_flag=True, help="Print the per-file summary as JSON.")
 @click.option("--refs", "refs_file", type=click.Path(exists=True, dir_okay=False), default=None,
@@ -108,7 +109,8 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
     store = ctx.store()
     try:
         if vocab_files:
-            add_user_vocabularies(store, vocab_files)
+            for note in add_user_vocabularies(store, vocab_files):
+                click.echo(f"vocabulary: {note}")
         outcomes = load_files(store, paths, input_format=input_format, refs_file=refs_file, progress=True,
                               group_articles=group_articles, graph=graph)
     except LoaderError as exc:  # names the vocabulary file and line
@@ -163,20 +165,32 @@ def report_outcomes(outcomes, as_json: bool, where: str) -> None:
 
 def _outcome_dict(outcome) -> dict:
     return {"path": outcome.path, "format": outcome.format, "ok": outcome.ok, "sources": outcome.sources,
-            "graphs": outcome.graphs, "errors": outcome.errors, "warnings": outcome.warnings,
+            "records": outcome.records, "graphs": outcome.graphs,
+            "errors": outcome.errors, "warnings": outcome.warnings,
             "articles": [vars(a) for a in outcome.articles]}
+
+
+def record_count(outcome) -> str | None:
+    """"N of M records stored" for a file of records (an ERROR file that stored some says so)."""
+    if outcome.records is None:
+        return f"{outcome.sources} source record(s) stored" if outcome.sources else None
+    text = f"{outcome.sources} of {outcome.records} records stored"
+    if not outcome.ok:
+        refused = outcome.records - outcome.sources
+        text += (f"; {refused} refused, each named below" if refused else "") + (
+            "; the stored records are kept" if outcome.sources else "")
+    return text
 
 
 def _print_outcome(outcome) -> None:
     status = "ok" if outcome.ok else "ERROR"
-    click.echo(f"{outcome.path} [{outcome.format or '?'}] {status}")
+    count = record_count(outcome)
+    click.echo(f"{outcome.path} [{outcome.format or '?'}] {status}" + (f": {count}" if count else ""))
     for a in outcome.articles:
         click.echo(f"  {a.status:<11} {a.claims} claims, {a.citations} citations, {a.references} references, "
                    f"{a.mentions} mentions, {len(a.warnings)} warnings: {a.title[:70]}")
         for warning in a.warnings:
             click.echo(f"    warning: {warning}")
-    if outcome.sources:
-        click.echo(f"  {outcome.sources} source record(s)")
     for graph, triples in outcome.graphs.items():
         click.echo(f"  {triples} triple(s) into graph <{graph}>")
     for warning in outcome.warnings:

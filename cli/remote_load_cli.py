@@ -124,6 +124,7 @@ def _outcome(record: dict, local_path: str):
         return text.replace(sent_as, local_path)
 
     return FileOutcome(path=local_path, format=record.get("format"), sources=record.get("sources", 0),
+                       records=record.get("records"),
                        errors=[rename(e) for e in record.get("errors", [])],
                        warnings=[rename(w) for w in record.get("warnings", [])],
                        articles=[ArticleOutcome(**a) for a in record.get("articles", [])])

@@ -46,6 +46,7 @@ class FileOutcome:
     errors: list[str] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     graphs: dict[str, int] = field(default_factory=dict)  # plain RDF files: graph IRI -> triples
+    records: int | None = None  # records the file holds, stored or refused (FileResult.records)
 
     @property
     def ok(self) -> bool:
@@ -186,7 +187,7 @@ def ingest(store: ClaimStore, result: FileResult, writer: ArticleWriter | None =
     own_writer = writer is None
     if writer is None:
         writer = ArticleWriter(store)
-    outcome = FileOutcome(path=result.path, format=result.format,
+    outcome = FileOutcome(path=result.path, format=result.format, records=result.records,
                           errors=[str(e) for e in result.errors], warnings=list(result.warnings))
     for article in result.articles:
         key = iris.article_key(article.key_text)

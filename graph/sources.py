@@ -38,7 +38,7 @@ from .store import ClaimStore
 # Record details (SourceRecord.extra) that map to one literal each.
 _LITERAL_DETAILS = {"volume": PRISM.volume, "issue": PRISM.issueIdentifier, "pages": PRISM.pageRange,
                     "date": PRISM.publicationDate, "abstract": DCTERMS.abstract,
-                    "language": DCTERMS.language}
+                    "language": DCTERMS.language, "isbn": PRISM.isbn, "bookshelf_id": DCTERMS.identifier}
 # Statements an article makes about a source it cites that a record supersedes.
 _GUESSED_KINDS = (CG.Study, CG.Guideline, CG.DrugLabel, SCHEMA.MedicalGuideline)
 

@@ -41,13 +41,18 @@ def user_vocabulary_quads(user: Vocabulary, default: Vocabulary) -> list[Quad]:
                 quads.append(Quad(node, SKOS.altLabel, Literal(label, language="en"), g))
         for broader in concept.broader:
             quads.append(Quad(node, SKOS.broader, NamedNode(broader), g))
+    # Mappings (SSSOM): as SKOS mapping relations between the two IRIs, as the SSSOM spec's RDF has them.
+    for subject, predicate, obj in user.mappings:
+        quads.append(Quad(NamedNode(subject), NamedNode(predicate), NamedNode(obj), g))
     return quads
 
 
-def add_user_vocabularies(store: ClaimStore, files) -> None:
-    """Check the files (LoaderError names file and line) and keep their concepts in the store."""
+def add_user_vocabularies(store: ClaimStore, files) -> list[str]:
+    """Check the files (LoaderError names file and line) and keep their concepts in the store;
+    returns what the files' readers noted (rows left out and why, what was added)."""
     user = Vocabulary.from_files(files, include_default=False)
     store.write(user_vocabulary_quads(user, Vocabulary.default()))
+    return list(user.warnings)
 
 
 def store_vocabulary(store: ClaimStore) -> Vocabulary:

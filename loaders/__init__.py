@@ -8,7 +8,11 @@ Every input format is a module with three names:
     how sure it is, 0..100, that ``text`` is its format (content first, the
     file's suffix only as a tie-breaker);
 ``read(text, path, sha256) -> FileResult``
-    the records, with one ``LoaderError`` per bad record.
+    the records, with one ``LoaderError`` per bad record (record formats also set
+    ``FileResult.records``: how many records the file holds).
+
+Optional: ``LEGACY_ENCODINGS = True`` lets a format's files be decoded from a legacy
+encoding (``charset``); a binary format (``spl_zip``) has ``MAGIC`` and ``read_bytes``.
 
 ``read_file`` decodes, picks the format by content, reads, and never raises.
 """
@@ -23,7 +27,8 @@ from typing import Iterable, Iterator
 
 from .errors import LoaderError
 from .records import Article, SourceRecord
-from .textio import MAX_FILE_BYTES, decode, scrub_records, scrub_text, sha256_hex
+from .charset import decode_text
+from .textio import MAX_FILE_BYTES, scrub_records, scrub_text, sha256_hex
 
 # Order matters only for equal confidence: the first wins.
 FORMAT_MODULES = [
@@ -33,18 +38,24 @@ FORMAT_MODULES = [
     "text",
     # source records (issue 3): each sniffs a distinctive header or field set
     "pubmed",
+    "jats",
     "medline",
     "ris",
+    "wos_tab",
+    "endnote",
+    "endnote_xml",
     "bibtex",
     "csljson",
     "spl",
+    "spl_zip",
     "openfda",
     "guideline",
     "loinc_table",
 ]
 
 # Files that are never inputs when a folder is loaded.
-_SKIP_SUFFIXES = {".pyc", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".zip", ".gz"}
+# (.zip is read: DailyMed serves SPL labels as zips, see ``spl_zip``.)
+_SKIP_SUFFIXES = {".pyc", ".png", ".jpg", ".jpeg", ".gif", ".svg", ".pdf", ".gz"}
 
 
 @dataclass
@@ -56,6 +67,9 @@ class FileResult:
     sources: list[SourceRecord] = field(default_factory=list)
     errors: list[LoaderError] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    # How many records the file holds (stored or refused), set by the record loaders so
+    # that the summary can say "N of M records stored"; None when the format has no records.
+    records: int | None = None
 
     @property
     def ok(self) -> bool:
@@ -121,23 +135,19 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
             raise LoaderError(str(path), f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
         data = path.read_bytes()
         result.sha256 = sha256_hex(data)
-        text, replaced = scrub_text(decode(data, str(path)))
-        if replaced:
-            result.warnings.append(replaced)
-        if format:
-            module = next((m for m in _format_modules() if m.FORMAT == format), None)
-            if module is None:
-                raise LoaderError(str(path), f"unknown format {format!r}")
+        binary = _binary_module(data, format)
+        if binary is not None:  # formats read from bytes, not text (zip archives)
+            result.format = binary.FORMAT
+            _take(result, binary.read_bytes(data, str(path), result.sha256))
         else:
-            module = detect_format(text, path)
-        if module is None:
-            raise LoaderError(str(path), "no recognisable structure: not an answer article, "
-                              "reference record or label this version can read")
-        result.format = module.FORMAT
-        parsed = module.read(text, str(path), result.sha256)
-        result.articles, result.sources = parsed.articles, parsed.sources
-        result.errors.extend(parsed.errors)
-        result.warnings.extend(parsed.warnings)
+            # UTF-8, or a legacy encoding for formats exported in them (``charset``)
+            text, note = decode_text(data, str(path), lambda t: _module_for(t, path, format))
+            result.warnings += [note] if note else []
+            # Control characters, noncharacters and lone surrogates never reach a record.
+            text, replaced = scrub_text(text)
+            if replaced:
+                result.warnings.append(replaced)
+            _read_text(result, text, path, format)
         _scrub_parsed(result)
     except LoaderError as exc:
         result.errors.append(exc)
@@ -148,6 +158,45 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
     except Exception as exc:  # a loader bug must not take the batch down; say where
         result.errors.append(LoaderError(str(path), f"internal error in {result.format or 'format detection'}"
                                          f" loader: {type(exc).__name__}: {exc}"))
+    return _with_mentions(result, vocabulary)
+
+
+def _module_for(text: str, path: Path, format: str | None):
+    """The format module forced by name, or the one most sure of ``text`` (None: no format)."""
+    if format:
+        module = next((m for m in _format_modules() if m.FORMAT == format), None)
+        if module is None:
+            raise LoaderError(str(path), f"unknown format {format!r}")
+        return module
+    return detect_format(text, path)
+
+
+def _read_text(result: FileResult, text: str, path: Path, format: str | None) -> None:
+    module = _module_for(text, path, format)
+    if module is None:
+        raise LoaderError(str(path), "no recognisable structure: not an answer article, "
+                          "reference record or label this version can read")
+    result.format = module.FORMAT
+    _take(result, module.read(text, str(path), result.sha256))
+
+
+def _binary_module(data: bytes, format: str | None):
+    """The module reading ``data`` as bytes (by its magic bytes, or forced), or None."""
+    from . import spl_zip
+
+    if format == spl_zip.FORMAT or (format is None and data.startswith(spl_zip.MAGIC)):
+        return spl_zip
+    return None
+
+
+def _take(result: FileResult, parsed: FileResult) -> None:
+    result.articles, result.sources = parsed.articles, parsed.sources
+    result.errors.extend(parsed.errors)
+    result.warnings.extend(parsed.warnings)
+    result.records = parsed.records
+
+
+def _with_mentions(result: FileResult, vocabulary) -> FileResult:
     if vocabulary is not None:
         for article in result.articles:
             for claim in article.claims:

@@ -1,8 +1,12 @@
 """CSL-JSON (what Zotero, Mendeley and citation.js export): one source record per item.
 
-An item is a JSON object with a ``type`` and a ``title``; a file holds one item or
-an array of them. An item whose ``genre`` (or ``type`` "standard") says guideline
-is a guideline, its ``publisher`` the issuing organisation.
+An item is a JSON object with a ``type``; a file holds one item or an array of
+them. An item is stored when it has a title or an identifier (``DOI``, ``PMID``,
+``PMCID``, ``URL``): an untitled item is kept under its identifiers (Crossref and
+Manubot give many such), one with neither is reported. An item whose ``genre``
+(or ``type`` "standard") says guideline is a guideline, its ``publisher`` the
+issuing organisation. Crossref's ``reference`` list (what the work cites) gives
+the work's cited works: those with a DOI; the others are counted in a warning.
 """
 
 from __future__ import annotations
@@ -12,7 +16,7 @@ from pathlib import Path
 
 from .errors import LoaderError
 from .records import Organisation
-from .source_fields import RecordDraft, build_record, clean, parse_json, year_of
+from .source_fields import RecordDraft, build_record, cited_source, clean, parse_json, year_of
 
 FORMAT = "csl-json"
 
@@ -21,8 +25,8 @@ def sniff(text: str, path: Path) -> int:
     head = text.lstrip("\ufeff\r\n\t ")[:4096]
     if head[:1] not in "[{":
         return 0
-    if re.search(r'"type"\s*:\s*"[\w-]+"', head) and re.search(r'"title"\s*:', head) and (
-            re.search(r'"(?:container-title|issued|author|DOI)"\s*:', head)):
+    if re.search(r'"type"\s*:\s*"[\w-]+"', head) and re.search(r'"(?:title|DOI|URL)"\s*:', head) and (
+            re.search(r'"(?:container-title|issued|author|DOI|URL)"\s*:', head)):
         return 85
     return 0
 
@@ -33,15 +37,42 @@ def read(text: str, path: str, sha256: str):
     result = FileResult(path=path, format=FORMAT, sha256=sha256)
     data = parse_json(text, path)
     items = data if isinstance(data, list) else [data]
+    result.records = len(items)
+    uncited = 0
     for n, item in enumerate(items, start=1):
         place = f"item {n}" + (f" (id {item.get('id')!r})" if isinstance(item, dict) and item.get("id") else "")
         try:
-            if not isinstance(item, dict) or not item.get("type") or not item.get("title"):
-                raise LoaderError(path, "not a CSL item (needs \"type\" and \"title\")", place=place)
-            result.sources.append(build_record(_draft(item), path=path, place=place, fmt=FORMAT, sha256=sha256))
+            if not isinstance(item, dict) or not item.get("type"):
+                raise LoaderError(path, "not a CSL item (needs a \"type\")", place=place)
+            draft = _draft(item)
+            if not (draft.title or draft.doi or draft.pmid or draft.pmcid or draft.url):
+                raise LoaderError(path, "CSL item has no title and no DOI, PMID, PMCID or URL: nothing to "
+                                  "identify the work by; not stored", place=place)
+            uncited += _references(draft, item.get("reference"), path, place)
+            result.sources.append(build_record(draft, path=path, place=place, fmt=FORMAT, sha256=sha256))
         except LoaderError as exc:
             result.errors.append(exc)
+    if uncited:
+        result.warnings.append(f"{path}: {uncited} entries of Crossref reference lists have no DOI; "
+                               "they are not kept as cited works")
     return result
+
+
+def _references(draft: RecordDraft, references, path: str, place: str) -> int:
+    """Crossref ``reference`` entries with a DOI as the work's cited works; how many had none."""
+    if not isinstance(references, list):
+        return 0
+    texts, without = [], 0
+    for r, ref in enumerate(references, start=1):
+        cited = cited_source(path, f"{place}, reference {r}", doi=ref.get("DOI")) if isinstance(ref, dict) else None
+        if cited is None:
+            without += 1
+            continue
+        draft.cites.append(cited)
+        texts.append(clean(ref.get("unstructured")) or clean(", ".join(
+            str(ref[k]) for k in ("author", "article-title", "journal-title", "year") if ref.get(k))) or "")
+    draft.extra["citation_texts"] = texts
+    return without
 
 
 def _name(person: dict) -> str | None:
@@ -78,7 +109,7 @@ def _draft(item: dict) -> RecordDraft:
     )
     if guideline and item.get("publisher"):
         draft.organisation = Organisation(clean(item["publisher"]))
-    draft.extra = {"volume": clean(item.get("volume")), "issue": clean(item.get("issue")),
+    draft.extra |= {"volume": clean(item.get("volume")), "issue": clean(item.get("issue")),
                    "pages": clean(item.get("page")), "date": date, "abstract": clean(item.get("abstract")),
                    "csl_type": item.get("type"), "language": clean(item.get("language"))}
     return draft

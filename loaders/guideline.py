@@ -50,7 +50,7 @@ def sniff(text: str, path: Path) -> int:
 def read(text: str, path: str, sha256: str):
     from . import FileResult
 
-    result = FileResult(path=path, format=FORMAT, sha256=sha256)
+    result = FileResult(path=path, format=FORMAT, sha256=sha256, records=1)
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:

@@ -101,13 +101,30 @@ SECTION_NAMES: dict[str, str] = {
 }
 
 
+# Where openFDA's own section table (``openfda/spl/data/sections.csv``, what its pipeline
+# names JSON fields from) names a section differently from the LOINC display name above.
+OPENFDA_SECTION_NAMES: dict[str, str] = {
+    '43685-7': 'Warnings and cautions',
+    '60558-4': 'Cleaning',
+    '60562-6': 'Route',
+}
+
+
 def field_name(section_name: str) -> str:
-    """openFDA's JSON key for a section name: "Dosage & Administration" -> "dosage_and_administration"."""
-    return re.sub(r"[^a-z0-9]+", "_", section_name.lower().replace("&", " and ")).strip("_")
+    """openFDA's JSON key for a section name, by the rule of its pipeline (``spl_to_json.js``):
+    first ":" dropped, " & " -> " and ", first "/" -> " or ", spaces -> "_", lower case,
+    "spl_unclassified" -> "spl_unclassified_section". "Ask Doctor/Pharmacist" -> "ask_doctor_or_pharmacist"."""
+    name = section_name.replace(":", "", 1).replace(" & ", " and ").replace("/", " or ", 1)
+    return name.replace(" ", "_").lower().replace("spl_unclassified", "spl_unclassified_section")
 
 
-# openFDA JSON key -> LOINC code.
-CODE_BY_FIELD: dict[str, str] = {field_name(name): code for code, name in SECTION_NAMES.items()}
-# Keys openFDA uses that are not spelled like the table's names.
-CODE_BY_FIELD.update({"spl_unclassified": "42229-5", "spl_medguide": "42231-1",
-                      "spl_patient_package_insert": "42230-3", "boxed_warning": "34066-1"})
+# openFDA drug/label JSON key -> LOINC code: every section field of openFDA's drug label
+# schema (``schemas/druglabel_schema.json``, 87 section fields, each with a ``_table`` twin).
+CODE_BY_FIELD: dict[str, str] = {field_name(OPENFDA_SECTION_NAMES.get(code, name)): code
+                                 for code, name in SECTION_NAMES.items()}
+# Keys of openFDA's first (2014) JSON rendering, no longer in its schema; still found in files
+# made then. Read with their code, and named in a warning.
+OLD_CODE_BY_FIELD: dict[str, str] = {"warnings_and_precautions": "43685-7", "spl_unclassified": "42229-5",
+                                     "ask_doctor_pharmacist": "50568-5"}
+# Fields of a label that are not sections.
+METADATA_FIELDS = frozenset({"set_id", "id", "version", "effective_time", "openfda"})

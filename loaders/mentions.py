@@ -12,6 +12,8 @@
   one label of a concept. ``concept`` and ``broader`` are IRIs or slugs (``prednisone`` means
   ``https://w3id.org/claimgraph/id/drug/prednisone``); ``kind`` is ``condition`` or ``drug``.
   A row for a concept that already exists adds a synonym to it.
+* a BC5CDR mention table or an SSSOM mapping set (``.tsv``, told apart by their headers): see
+  ``vocab_files``; SSSOM mappings are kept in ``Vocabulary.mappings``.
 
 ``find(text)`` returns the mentions in ``text``: whole words only, the longest label wins and
 mentions never overlap, case-insensitive except for short abbreviations (``MG``, ``IMNM``,
@@ -32,6 +34,7 @@ from typing import Iterable, NamedTuple
 import ahocorasick
 import pyoxigraph
 
+from . import vocab_files
 from .errors import LoaderError
 from .records import Mention
 from .textio import decode
@@ -140,6 +143,7 @@ class Vocabulary:
         self._targets: dict[str, list[_Target]] = {}
         self.sources: list[str] = []
         self.warnings: list[str] = []
+        self.mappings: list[tuple[str, str, str]] = []  # (subject, SKOS mapping relation, object) IRIs
 
     # -- building ---------------------------------------------------------------------------
 
@@ -165,6 +169,9 @@ class Vocabulary:
     def _load_file(self, path: Path) -> None:
         suffix = path.suffix.lower()
         if suffix == ".tsv":
+            text = self._read_text(path)
+            if vocab_files.detect(text):  # another project's table: BC5CDR or SSSOM
+                return vocab_files.add_table(self, path, text)
             self._load_tsv(path)
         elif suffix in _RDF_SUFFIXES:
             self._load_rdf(path, _RDF_SUFFIXES[suffix])
@@ -210,7 +217,9 @@ class Vocabulary:
                 broader.setdefault(iri, []).append(obj.value)
             elif predicate == SKOS + "narrower" and isinstance(obj, pyoxigraph.NamedNode):
                 broader.setdefault(obj.value, []).append(iri)
-        for iri in sorted(concept_typed | set(kinds)):
+        # Labels of a known concept count untyped too (a user's synonyms of a curated concept).
+        relabelled = (set(pref) | set(other)) & self._entries.keys()
+        for iri in sorted(concept_typed | set(kinds) | relabelled):
             kind = self._kind_of(iri, kinds.get(iri, set()), path)
             labels = [lit.value for lit in sorted(pref.get(iri, []), key=_label_preference)]
             labels += sorted(other.get(iri, []))
