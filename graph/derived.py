@@ -98,6 +98,8 @@ def _plan(store: ClaimStore, notes: list[Quad]) -> list[NamedNode] | None:
     if "all" in kinds:
         return None
     versions = [q.subject for q in notes if q.object.value == "version"]
+    if any(not store.has_graph(v) for v in versions):
+        return None  # a version dropped whole: what only it described goes too, wherever derived
     for q in notes:
         if q.object.value == "review":  # the stale-review finding sits on the current version
             current = _current_version(store, q.subject)
