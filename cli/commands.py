@@ -46,6 +46,8 @@ class Context:
                 if "lock" in str(exc).lower():
                     hint = (" (another claimgraph process, such as a running 'claimgraph serve', is "
                             "writing to it: stop that process first, or load through it)")
+                elif _disk_full(exc):
+                    hint = " (the disk holding the store is full: free space and run the command again)"
                 raise click.ClickException(f"cannot open the store at {self.location}: {exc}{hint}") from None
             if not read_only:
                 self._store.ensure_static_graphs()
@@ -113,7 +115,37 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:
         raise click.UsageError(str(exc)) from None
+    except OSError as exc:
+        if not _disk_full(exc):
+            raise
+        _report_disk_full(store, paths, exc, ctx.location)
     report_outcomes(outcomes, as_json, f"store: {ctx.location}")
+
+
+def _disk_full(exc: BaseException) -> bool:
+    from claimgraph.graph.disk import is_disk_full
+
+    return is_disk_full(exc)
+
+
+def _report_disk_full(store, paths, exc: OSError, location: str) -> None:
+    """A load stopped by a full disk: which files are in the store, and why the rest are
+    not (instead of a traceback). Exits 1."""
+    from claimgraph.graph.disk import files_in_store
+    from claimgraph.loaders import iter_input_files
+
+    files = list(iter_input_files(paths))
+    try:
+        present = files_in_store(store, files)
+    except Exception:  # cannot even read: say nothing is known to be in
+        present = {}
+    for path in files:
+        click.echo(f"{path}: {'in the store' if present.get(path) else 'NOT LOADED (disk full)'}")
+    loaded = sum(1 for path in files if present.get(path))
+    click.echo(f"{len(files)} file(s), {len(files) - loaded} not loaded; store: {location}")
+    click.echo(f"error: the disk holding the store is full ({exc}). Nothing stored before was lost. Free "
+               "space and run the same load again: files already in the store are skipped as unchanged.", err=True)
+    sys.exit(1)
 
 
 def report_outcomes(outcomes, as_json: bool, where: str) -> None:

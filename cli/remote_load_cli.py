@@ -5,6 +5,9 @@ through it (web/loading.py). Files are sent in batches that stay well under the
 server's body limit; a busy server (503 with Retry-After: another load is
 running) is asked again a few times. The server's per-file outcomes are printed
 as a local load prints them, and the exit code is the same: 1 if any file failed.
+A batch the server refuses (or does not answer) fails its own files; the report
+still has every batch that finished, and a server that stopped answering gets no
+more batches (their files are reported as not sent).
 """
 
 from __future__ import annotations
@@ -32,9 +35,29 @@ def load_through_server(server_url: str, paths, *, token_env: str, input_format:
         raise click.UsageError(f"--server needs the server's load token in ${token_env} (see --token-env)")
     url = server_url.rstrip("/") + "/load"
     outcomes = []
-    for batch in _batches(list(iter_input_files(paths))):
-        outcomes += _post(url, batch, token, input_format)
+    batches = list(_batches(list(iter_input_files(paths))))
+    for number, batch in enumerate(batches):
+        # A failed batch fails its own files; the report keeps every batch that finished.
+        try:
+            outcomes += _post(url, batch, token, input_format)
+        except click.ClickException as exc:
+            outcomes += [_not_loaded(path, exc.message) for path in batch]
+            if isinstance(exc, Unreachable):  # the server is gone: the rest are not sent
+                outcomes += [_not_loaded(path, f"not sent: {url} stopped answering")
+                             for later in batches[number + 1:] for path in later]
+                break
     report_outcomes(outcomes, as_json, f"server: {server_url}")
+
+
+class Unreachable(click.ClickException):
+    """The request did not get an answer (refused, reset, timed out)."""
+
+
+def _not_loaded(path: Path, reason: str):
+    from claimgraph.graph.ingest import FileOutcome
+
+    return FileOutcome(path=str(path), format=None, sources=0, errors=[f"{path}: {reason}"], warnings=[],
+                       articles=[])
 
 
 def _batches(files: list[Path]):
@@ -63,7 +86,7 @@ def _post(url: str, batch: list[Path], token: str, input_format: str | None) -> 
                                          headers={"Authorization": f"Bearer {token}", "Accept": "application/json"},
                                          timeout=TIMEOUT)
             except requests.RequestException as exc:
-                raise click.ClickException(f"cannot load through {url}: {exc}") from None
+                raise Unreachable(f"cannot load through {url}: {exc}") from None
         if response.status_code == 503 and attempt < BUSY_RETRIES and "Retry-After" in response.headers:
             time.sleep(_seconds(response.headers["Retry-After"]))
             continue

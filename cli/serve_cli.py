@@ -41,9 +41,19 @@ class AccessLog:
                 path += "?" + environ["QUERY_STRING"][:200]
             ACCESS_LOG.info('%s - - [%s] "%s %s %s" %s %s %.0fms',
                             environ.get("REMOTE_ADDR", "-"), time.strftime("%d/%b/%Y:%H:%M:%S %z"),
-                            environ.get("REQUEST_METHOD"), path, environ.get("SERVER_PROTOCOL"),
-                            seen.get("status", "-"), seen.get("length", "-"),
-                            (time.monotonic() - started) * 1000)
+                            loggable(environ.get("REQUEST_METHOD")), loggable(path),
+                            loggable(environ.get("SERVER_PROTOCOL")), seen.get("status", "-"),
+                            seen.get("length", "-"), (time.monotonic() - started) * 1000)
+
+
+# The path arrives percent-decoded: %0A would start a forged log line, %1B a terminal escape.
+_UNPRINTABLE = {c: f"\\x{c:02x}" for c in [*range(0x20), *range(0x7F, 0xA0)]} | {ord("\\"): "\\\\",
+                                                                                  ord('"'): '\\"'}
+
+
+def loggable(text: str | None) -> str:
+    """``text`` for one log line: control characters, backslash and quote escaped."""
+    return "-" if text is None else text.translate(_UNPRINTABLE)
 
 
 def watch_python_memory() -> None:
@@ -107,10 +117,11 @@ def _prepare(store) -> None:
     derived.ready(store)
 
 
-def run_server(store, *, host: str, port: int, threads: int, query_workers: int, enable_updates: bool,
-               query_timeout: float | None, url_prefix: str, behind_proxy: int) -> None:
-    from waitress import serve as waitress_serve
-
+def run_server(store, *, host: str, port: int, query_workers: int, enable_updates: bool,
+               query_timeout: float | None, url_prefix: str, behind_proxy: int, **limits) -> None:
+    """Serve until stopped. ``limits`` are ``serving.LIMITS`` given on the command line (None: the
+    config key, else the default). The port is taken before anything says it is served."""
+    from claimgraph.serving import PortInUse, flask_body_limit, make_server, resolve
     from claimgraph.web import create_app, network
     from claimgraph.web.sparql import close_runner
 
@@ -128,21 +139,30 @@ def run_server(store, *, host: str, port: int, threads: int, query_workers: int,
             click.echo(f"updates enabled; bearer token for this run: {config['UPDATE_TOKEN']} "
                        "(set CLAIMGRAPH_UPDATE_TOKEN to choose one)", err=True)
     app = create_app(config)
+    try:
+        limits = resolve(limits, app.config)
+        server = make_server(app, host=host, port=port, url_prefix=url_prefix, body_limit=flask_body_limit(app),
+                             **limits)
+    except (PortInUse, ValueError) as exc:
+        close_runner(app)
+        raise click.ClickException(str(exc.strerror if isinstance(exc, PortInUse) else exc)) from None
     app.wsgi_app = AccessLog(app.wsgi_app)
     network.warm(app)  # the evidence network takes seconds on a large store
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    click.echo(f"claimgraph serving {store.path} at http://{shown_host}:{port}{url_prefix}/ "
+    click.echo(f"claimgraph serving {store.path} at http://{shown_host}:{server.effective_port}{url_prefix}/ "
                f"(SPARQL: {url_prefix}/sparql, editor: {url_prefix}/query); Ctrl-C stops", err=True)
     try:
-        waitress_serve(app, host=host, port=port, threads=threads, url_prefix=url_prefix, ident="claimgraph")
+        server.run()
+    except KeyboardInterrupt:
+        pass
     finally:
+        server.close()
         close_runner(app)
         store.flush()
 
 
 _SERVER_OPTIONS = [
     click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
-    click.option("--threads", default=8, show_default=True, help="Request threads in the server."),
     click.option("--query-workers", default=2, show_default=True,
                  help="Processes running SPARQL queries (each can be stopped on timeout)."),
     click.option("--enable-updates", is_flag=True,
@@ -154,8 +174,17 @@ _SERVER_OPTIONS = [
 ]
 
 
+def _limit_options():
+    """One option per server limit (claimgraph/serving.py LIMITS); unset: config key, else default."""
+    from claimgraph.serving import LIMITS
+
+    return [click.option("--" + limit.name.replace("_", "-"), type=limit.kind, default=None,
+                         help=f"{limit.help} [default: {limit.default}; config {limit.config_key}]")
+            for limit in LIMITS]
+
+
 def _server_options(function):
-    for option in reversed(_SERVER_OPTIONS):
+    for option in reversed(_SERVER_OPTIONS + _limit_options()):
         function = option(function)
     return function
 

@@ -28,6 +28,7 @@ from itertools import combinations
 import networkx as nx
 
 from . import evidence, page_lists
+from .safe_text import xml_text
 from .search import CONCEPT_TYPES
 from .store import ClaimStore
 
@@ -242,7 +243,15 @@ EXPORT_FORMATS = {"graphml": "application/graphml+xml", "gexf": "application/gex
 
 
 def export(graph: nx.DiGraph, fmt: str) -> bytes:
-    """The graph as GraphML or GEXF (for Gephi, Cytoscape, yEd)."""
+    """The graph as GraphML or GEXF (for Gephi, Cytoscape, yEd).
+
+    Text attributes are made XML-safe in place first (safe_text.xml_text): one ESC in
+    a claim made lxml refuse the GraphML and ElementTree write malformed GEXF. Node
+    ids are IRIs, which cannot hold such characters."""
+    for _, data in graph.nodes(data=True):
+        for name, value in data.items():
+            if isinstance(value, str):
+                data[name] = xml_text(value)
     buffer = io.BytesIO()
     if fmt == "graphml":
         nx.write_graphml(graph, buffer, encoding="utf-8", prettyprint=True)

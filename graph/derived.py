@@ -256,7 +256,16 @@ _UNREADABLE = ("SQLITE_CORRUPT", "SQLITE_NOTADB")
 def _connect_checked(path: Path, schema: str) -> sqlite3.Connection:
     conn = sqlite3.connect(path, timeout=30)
     try:
-        conn.execute("PRAGMA journal_mode=WAL")
+        try:
+            conn.execute("PRAGMA journal_mode=WAL")
+        except sqlite3.OperationalError:
+            # On a full disk WAL mode cannot make its shared-memory file, and every page
+            # read failed: the file is then read as it is on disk (immutable), which is
+            # complete there, since the last connection to close wrote everything back.
+            if not path.exists():
+                raise
+            conn.close()
+            return sqlite3.connect(f"{path.resolve().as_uri()}?immutable=1", uri=True)
         wal = Path(f"{path}-wal")
         if not (wal.exists() and wal.stat().st_size):  # pages may wait in the WAL: then sizes differ
             pages = conn.execute("PRAGMA page_count").fetchone()[0]

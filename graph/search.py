@@ -164,7 +164,9 @@ def _remove_quietly(path: Path) -> None:
 
 @contextmanager
 def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
-    """A connection in WAL mode (readers never wait for a load), schema in place."""
+    """A connection in WAL mode (readers never wait for a load), schema in place
+    (``derived.open_sqlite``: an unreadable file is rebuilt; on a full disk the index
+    is read as it is on disk)."""
     with derived.open_sqlite(store, index_path(store), "") as conn:
         _drop_older_schema(conn)
         conn.executescript(_SCHEMA)

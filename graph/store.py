@@ -7,8 +7,10 @@ Loading logic lives in ``ingest``; queries live in ``queries/*.rq``.
 
 from __future__ import annotations
 
+import gc
 import hashlib
 import os
+import time
 from pathlib import Path
 from typing import Any, Iterable
 
@@ -126,6 +128,24 @@ class ClaimStore:
     def flush(self) -> None:
         if self.path is not None and not self.read_only:
             self.store.flush()
+
+    def reopen(self, attempts: int = 50) -> None:
+        """Open the on-disk store again. RocksDB stops writing for good once a write
+        failed for want of space (graph/disk.py); a new handle writes again. The old
+        handle closes when calls still using it return, so the open is retried a few
+        seconds while its lock is held."""
+        if self.path is None or self.read_only:
+            return
+        self.store = None  # drops this object's reference to the old handle
+        gc.collect()
+        for attempt in range(attempts):
+            try:
+                self.store = Store(str(self.path))
+                return
+            except OSError as exc:
+                if "lock" not in str(exc).lower() or attempt == attempts - 1:
+                    raise
+                time.sleep(0.1)
 
     # -- static graphs -----------------------------------------------------
     def ensure_static_graphs(self) -> None:

@@ -23,7 +23,7 @@ from typing import Iterable, Iterator
 
 from .errors import LoaderError
 from .records import Article, SourceRecord
-from .textio import MAX_FILE_BYTES, decode, sha256_hex
+from .textio import MAX_FILE_BYTES, decode, scrub_records, scrub_text, sha256_hex
 
 # Order matters only for equal confidence: the first wins.
 FORMAT_MODULES = [
@@ -94,6 +94,18 @@ def iter_input_files(paths: Iterable[str | os.PathLike]) -> Iterator[Path]:
             yield path
 
 
+def _record_name(index: int, record) -> str:
+    kind = "article" if isinstance(record, Article) else "source record"
+    return f"{kind} {record.locator or index + 1}"
+
+
+def _scrub_parsed(result: FileResult) -> None:
+    """Characters a format decoded from its own escapes (JSON \\u001b, HTML &#27;), replaced."""
+    for records in (result.articles, result.sources):
+        if replaced := scrub_records(records, _record_name):
+            result.warnings.append(replaced)
+
+
 def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = None) -> FileResult:
     """Read one file into records. Problems are returned, never raised.
 
@@ -109,7 +121,9 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
             raise LoaderError(str(path), f"file is {size} bytes, over the {MAX_FILE_BYTES}-byte limit")
         data = path.read_bytes()
         result.sha256 = sha256_hex(data)
-        text = decode(data, str(path))
+        text, replaced = scrub_text(decode(data, str(path)))
+        if replaced:
+            result.warnings.append(replaced)
         if format:
             module = next((m for m in _format_modules() if m.FORMAT == format), None)
             if module is None:
@@ -124,6 +138,7 @@ def read_file(path: str | os.PathLike, vocabulary=None, *, format: str | None = 
         result.articles, result.sources = parsed.articles, parsed.sources
         result.errors.extend(parsed.errors)
         result.warnings.extend(parsed.warnings)
+        _scrub_parsed(result)
     except LoaderError as exc:
         result.errors.append(exc)
     except OSError as exc:

@@ -17,7 +17,8 @@ from datetime import datetime
 
 from .errors import LoaderError
 from .records import Article, Block, Organisation, Reference, Section, Source
-from .references import find_organisation, parse_reference_entry, split_entry_number
+from .reference_lists import ReferenceLists
+from .references import find_organisation, split_entry_number
 from .sentences import MarkerGroup, claims_from_block
 
 # A paragraph or line that is page furniture, not content.
@@ -32,9 +33,10 @@ _CHROME_TEXT = re.compile(
 # A heading whose whole section is page furniture.
 _CHROME_HEADING = re.compile(
     r"disclaimer|follow-?up question|^related (?:questions|articles|topics)|^you may also like"
-    r"|^see also$|^more from\b|^about (?:the author|us)$|^newsletter",
+    r"|^see also$|^more from\b|^about (?:the author|us)$|^newsletter|^external links$|^further reading$",
     re.IGNORECASE)
-_REFERENCES_HEADING = re.compile(r"^(?:references|sources|citations|bibliography|works cited)\s*:?$",
+_REFERENCES_HEADING = re.compile(r"^(?:references|sources|citations|bibliography|works cited|footnotes"
+                                 r"|literature cited|notes and references|references and notes)\s*:?$",
                                  re.IGNORECASE)
 # "URL: https://..." / "Canonical: https://..." -- the page's own address, not content.
 _CANONICAL_LINE = re.compile(r"^(?:canonical(?: url)?|url|source url|page url)\s*:\s*(https?://\S+)$", re.IGNORECASE)
@@ -64,6 +66,47 @@ def looks_like_prose(text: str) -> bool:
         return False
     return any(len(line.split()) >= 3 and re.search(r"\w[.!?]?[)\]]?(?:\s|$)", line)
                and re.search(r"[a-z]{2,}[,;]? [a-z]{2,}", line) for line in lines)
+
+
+# --- what is not an answer article (issue 17 item 10) -------------------------------------
+#
+# The rule, in README's words: an answer article is prose -- a title, then sentences -- so a
+# file is refused when (1) it has the shape of YAML (CITATION.cff, CI workflows, configs: every
+# line at column 0 is a "key:" line, a comment or a document marker), or (2) it carries the
+# grant or warranty wording of a software licence, or (3) none of its claims is a sentence of
+# two or more words ending in . ! or ?. Each refusal names what the file looks like.
+_YAML_KEY = re.compile(r"^[A-Za-z_][\w.\-]*\s*:(?:\s|$)")
+_LICENCE_WORDING = re.compile(
+    r"permission is hereby granted|redistribution and use in source and binary forms"
+    r"|terms and conditions for use, reproduction,? and distribution|this program is free software"
+    r"|everyone is permitted to copy and distribute verbatim copies|licensed under the apache license"
+    r"|the software is provided \W?as is\W?|this source code form is subject to the terms of the mozilla",
+    re.IGNORECASE)
+_SENTENCE = re.compile(r"[.!?][\"'”’)\]]*$")
+
+
+def non_article_reason(text: str) -> str | None:
+    """Why ``text`` is not an answer article (rules 1 and 2 above), or None."""
+    top = [line for line in text.splitlines()[:400] if line.strip() and not line[0].isspace()]
+    keys = [line for line in top if _YAML_KEY.match(line)]
+    if len(keys) >= 2 and all(_YAML_KEY.match(line) or line.startswith(("#", "---", "...", "- "))
+                              for line in top):
+        what = ("a CITATION.cff file" if any(key.startswith("cff-version") for key in keys) else
+                "a CI workflow" if {"on", "jobs"} <= {key.split(":")[0].strip() for key in keys} else
+                "a YAML file")
+        return f"looks like {what} (every line at the left margin is a 'key:' line), not an answer article"
+    if licence := _LICENCE_WORDING.search(text[:20000]):
+        return f"looks like a software licence ({licence.group(0)!r}), not an answer article"
+    return None
+
+
+def is_sentence(claim_text: str) -> bool:
+    """Rule 3: a claim that reads as a sentence (two or more words, closing punctuation)."""
+    return len(claim_text.split()) >= 2 and bool(_SENTENCE.search(claim_text.strip()))
+
+
+def is_references_heading(text: str) -> bool:
+    return bool(_REFERENCES_HEADING.match(text.strip()))
 
 
 def is_chrome_text(text: str) -> bool:
@@ -119,7 +162,9 @@ class AnswerPageBuilder:
         self.sections: list[Section] = []
         self.blocks: list[Block] = []
         self._groups: list[list[MarkerGroup]] = []
-        self._entries: list[tuple[str | None, str, int | None]] = []
+        self._lists = ReferenceLists()
+        self._scopes: list[int] = []  # per block: how many reference lists began before it
+        self._block_lines: list[int | None] = []
         self._in_chrome = False
         self._in_references = False
         self._first_content_line: int | None = None
@@ -143,7 +188,9 @@ class AnswerPageBuilder:
         """A heading; ``level`` when the format knows it (1 = section), else inferred."""
         text = re.sub(r"\s+", " ", text).strip()
         self._in_chrome = is_chrome_heading(text)
-        self._in_references = bool(_REFERENCES_HEADING.match(text))
+        self._in_references = is_references_heading(text)
+        if self._in_references:
+            self._lists.start_list()
         if self._in_chrome or self._in_references or not text:
             return
         if level is None:
@@ -164,18 +211,19 @@ class AnswerPageBuilder:
         if self._in_chrome or is_chrome_text(text):
             return
         if self._in_references:
-            number, entry = split_entry_number(text)
-            self._entries.append((number, entry, line))
+            self.reference_entry(text, line)
             return
         if self._first_content_line is None:
             self._first_content_line = line
         self.blocks.append(Block(kind=kind, text=text, section=len(self.sections) - 1 if self.sections else None))
         self._groups.append(groups)
+        self._scopes.append(self._lists.content())
+        self._block_lines.append(line)
 
     def reference_entry(self, text: str, line: int | None = None, number: str | None = None) -> None:
         """An entry of a reference list the format found itself."""
         found_number, entry = split_entry_number(text)
-        self._entries.append((number or found_number, entry, line))
+        self._lists.add(number or found_number, entry, line, self._in_references)
 
     # --- building ---------------------------------------------------------------------
 
@@ -196,7 +244,7 @@ class AnswerPageBuilder:
                           content_sha256=self.sha256, source_path=self.path,
                           source_format=self.source_format, updated=self.updated, url=self.url,
                           sections=self.sections, blocks=self.blocks)
-        for index, (block, groups) in enumerate(zip(self.blocks, self._groups)):
+        for index, (block, groups) in enumerate(zip(self.blocks, self._confirmed_groups())):
             following = self.blocks[index + 1] if index + 1 < len(self.blocks) else None
             introduces_list = (block.kind == "paragraph" and following is not None
                                and following.kind == "list-item" and following.section == block.section)
@@ -204,21 +252,25 @@ class AnswerPageBuilder:
         if not article.claims:
             raise LoaderError(self.path, "the article has text but no claims (no sentence outside "
                               "headings and page chrome)", line=self._first_content_line or self.title_line)
-        if self._entries:
-            self._references_from_list(article)
+        if not any(is_sentence(claim.text) for claim in article.claims):
+            raise LoaderError(self.path, f"not an answer article: none of its {len(article.claims)} "
+                              "pieces of text is a sentence (two or more words ending in . ! or ?)",
+                              line=self._first_content_line or self.title_line)
+        if self._lists:
+            self._lists.resolve(article, self._scopes, self._block_lines, self.path)
         else:
             self._references_from_sections(article)
         return article
 
-    def _references_from_list(self, article: Article) -> None:
-        article.has_reference_list = True
-        for position, (number, entry, line) in enumerate(self._entries, start=1):
-            article.references.append(Reference(number=number or str(position), text=entry,
-                                                source=parse_reference_entry(entry), line=line))
-        missing = sorted({label for claim in article.claims for label in claim.cited_labels
-                          if article.reference(label) is None}, key=int)
-        for label in missing:
-            article.warnings.append(f"marker {label} points to no entry of the reference list")
+    def _confirmed_groups(self) -> list[list[MarkerGroup]]:
+        """Marker runs per block, tentative ones kept only when the article's sure markers or its
+        reference list reach their numbers ("every month 5." with markers 1-6 elsewhere)."""
+        known = [int(label) for groups in self._groups for group in groups if not group.tentative
+                 for label, _, _ in group.labels] + self._lists.numbers()
+        highest = max(known, default=0)
+        return [[group for group in groups
+                 if not group.tentative or all(0 < int(label) <= highest for label, _, _ in group.labels)]
+                for groups in self._groups]
 
     def _references_from_sections(self, article: Article) -> None:
         """No list: one Reference per label, typed from the section that cites it."""

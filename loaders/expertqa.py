@@ -54,6 +54,7 @@ def sniff(text: str, path: Path) -> int:
 
 def read(text: str, path: str, sha256: str) -> FileResult:
     result = FileResult(path=path, format=FORMAT, sha256=sha256)
+    unanswered: list[int] = []  # rows of a question with no answer yet ("answers": {})
     for number, line in enumerate(text.split("\n"), 1):
         line = line.rstrip("\r")
         if not line.strip():
@@ -63,6 +64,9 @@ def read(text: str, path: str, sha256: str) -> FileResult:
         except LoaderError as exc:
             result.errors.append(exc)
             continue
+        if not row["answers"]:
+            unanswered.append(number)
+            continue
         for system, answer in row["answers"].items():
             try:
                 article = _article(row, system, answer, line, path, number)
@@ -71,9 +75,21 @@ def read(text: str, path: str, sha256: str) -> FileResult:
                 continue
             result.articles.append(article)
             result.warnings.extend(f"line {number}, answer {system}: {w}" for w in article.warnings)
+    if unanswered:
+        message = (f"{len(unanswered)} question(s) with no answer to load ('answers' is empty), "
+                   f"{_lines(unanswered)}")
+        if result.articles or result.errors:
+            result.warnings.append(message)
+        else:  # a file of questions only (ExpertQA's question-collection rounds): nothing to store
+            result.errors.append(LoaderError(path, f"no answers: {message}; nothing to store"))
     if not result.articles and not result.errors:
         result.errors.append(LoaderError(path, "no ExpertQA rows in the file"))
     return result
+
+
+def _lines(numbers: list[int]) -> str:
+    shown = ", ".join(map(str, numbers[:10])) + (f" and {len(numbers) - 10} more" if len(numbers) > 10 else "")
+    return f"line {shown}" if len(numbers) == 1 else f"lines {shown}"
 
 
 def _parse_row(line: str, path: str, number: int) -> dict:
@@ -86,9 +102,11 @@ def _parse_row(line: str, path: str, number: int) -> dict:
     question = row.get("question")
     if not isinstance(question, str) or not question.strip():
         raise LoaderError(path, "missing field 'question' (the question the answers address)", line=number)
-    answers = row.get("answers")
-    if not isinstance(answers, dict) or not answers:
+    if "answers" not in row:
         raise LoaderError(path, "missing field 'answers' (an object of system name -> answer)", line=number)
+    if not isinstance(row["answers"], dict):
+        raise LoaderError(path, "'answers' should be an object of system name -> answer, not "
+                          f"{type(row['answers']).__name__}", line=number)
     return row
 
 

@@ -29,6 +29,9 @@ class MarkerGroup:
     start: int
     end: int
     labels: tuple[tuple[str, int, int], ...]
+    # A bare number that may be a marker or part of the text ("every month 5."): kept only
+    # when the article's other markers or its reference list reach that far (answer_pages).
+    tentative: bool = False
 
 
 # --- bare-number markers (scraped text) -------------------------------------------------
@@ -49,6 +52,13 @@ _PLURAL_NUMBER_WORDS = {
     "scores", "ages", "figures", "figs", "tables", "chapters", "sections", "pages", "items",
     "patients", "cases",
 }
+# Before a number-taking word these say the word has its quantity already: "every month 5.",
+# "once a day 3." -- the number after it is not "month 5" but a marker.
+_QUANTIFIERS = {"every", "each", "per", "a", "an", "once", "twice", "thrice", "other"}
+# A number, with its percent sign, that a marker may follow: "after week 12 4.", "above 10 6.".
+_PLAIN_NUMBER = re.compile(r"^[<>≤≥~]?\d+(?:[.,]\d+)*%?$")
+# Where a tentative marker must stand: the end of a sentence or of a clause set off by ";".
+_SENTENCE_END = re.compile(r"\s*$|[.;!?](?:\s|$)")
 _RUN_CONTINUES = re.compile(r"\s*,?\s*(?:and|or|to|through|thru|[-–])(?:\s|\d|$)")
 _FUNCTION_WORDS = {
     "a", "an", "the", "of", "in", "on", "at", "to", "and", "or", "nor", "than", "for", "from",
@@ -63,7 +73,7 @@ _NUMBER_RUN = re.compile(rf"(?<![\w.,\-/–+±])(?:{_NUMBER})(?:\s*,\s*{_NUMBER}
 # What may follow a marker run: end of block, sentence end, or a clause break.
 _AFTER_MARKER = re.compile(r"\s*$|[.;:!?](?:\s|$)|,\s|\)")
 _ABBREVIATIONS = {
-    "e.g", "i.e", "al", "vs", "dr", "mr", "mrs", "ms", "prof", "fig", "figs", "no", "nos",
+    "e.g", "i.e", "eg", "ie", "al", "vs", "dr", "mr", "mrs", "ms", "prof", "fig", "figs", "no", "nos",
     "approx", "etc", "cf", "st", "jr", "sr", "inc", "ltd", "co", "vol", "p", "pp", "ed", "eds",
     "resp", "ca", "viz", "dept", "univ", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
     "sept", "oct", "nov", "dec", "min", "max", "mo", "wk", "wks", "hr", "hrs", "u.s", "a.i",
@@ -109,7 +119,10 @@ def find_numeric_markers(text: str) -> list[MarkerGroup]:
     bracket, or a unit such as "mg/kg") and ends a clause -- "weakness 1.",
     "biopsy 3, 4, 5.", "mg/kg 2, then" -- or when it stands alone after a full
     stop ("... outcomes. 1"). Doses, ranges, years, percentages, "type 2",
-    "days 1 and 15" and chemical names never qualify.
+    "days 1 and 15" and chemical names never qualify. A number that ends a
+    sentence after a number-taking word that has its quantity already ("every
+    month 5.") or after another number ("after week 12 4.") is ``tentative``:
+    the page model keeps it only within the range the article's markers show.
     """
     groups = []
     for match in _NUMBER_RUN.finditer(text):
@@ -127,18 +140,33 @@ def find_numeric_markers(text: str) -> list[MarkerGroup]:
                     and (not rest.strip() or re.match(r"\s+[A-Z]", rest)):
                 groups.append(MarkerGroup(start, end, _labels_of(text, start, end)))
             continue
-        last = token[-1]
-        if not (last.isalpha() or last in ")]"):
-            continue
+        last, tentative = token[-1], False
         word = re.sub(r"^\W+|\W+$", "", token).lower()
-        if word in _NUMBER_TAKING_WORDS or word in _FUNCTION_WORDS:
+        if _PLAIN_NUMBER.match(token):
+            tentative = True  # a second number: the first one ("week 12", "above 10") has it
+        elif not (last.isalpha() or last in ")]") or word in _FUNCTION_WORDS:
             continue
-        if word in _PLURAL_NUMBER_WORDS and _RUN_CONTINUES.match(text, end):
+        elif word in _NUMBER_TAKING_WORDS:
+            before = _previous_token(text, _token_start(text, start)).lower()
+            if before not in _QUANTIFIERS:
+                continue
+            tentative = True  # "every month 5.", "once a day 3."
+        elif word in _PLURAL_NUMBER_WORDS and _RUN_CONTINUES.match(text, end):
             continue
-        if not _AFTER_MARKER.match(text, end):
+        if not (_SENTENCE_END if tentative else _AFTER_MARKER).match(text, end):
             continue
-        groups.append(MarkerGroup(start, end, _labels_of(text, start, end)))
+        groups.append(MarkerGroup(start, end, _labels_of(text, start, end), tentative))
     return groups
+
+
+def _token_start(text: str, index: int) -> int:
+    """Where the token ending just before ``index`` (spaces skipped) begins."""
+    end = index
+    while end > 0 and text[end - 1].isspace():
+        end -= 1
+    while end > 0 and not text[end - 1].isspace():
+        end -= 1
+    return end
 
 
 # --- bracket markers (Markdown answers, also accepted in HTML text) -----------------------

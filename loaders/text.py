@@ -15,7 +15,7 @@ from pathlib import Path
 
 from . import FileResult
 from .answer_pages import (AnswerPageBuilder, is_chrome_heading, is_chrome_text, is_evidence_heading,
-                           looks_like_prose)
+                           looks_like_prose, non_article_reason)
 from .errors import LoaderError
 from .sentences import find_numeric_markers
 
@@ -103,6 +103,8 @@ def _report_group(builder: AnswerPageBuilder, start: int, group: list[str]) -> N
 
 
 def read(text: str, path: str, sha256: str) -> FileResult:
+    if reason := non_article_reason(text):
+        raise LoaderError(path, reason)
     lines = text.split("\n")
     first = next((index for index, line in enumerate(lines) if line.strip()), None)
     if first is None:

@@ -122,7 +122,8 @@ def test_review_form_only_when_reviewing_is_configured(seed_store, seed_version)
     browser = make_client(seed_store, REVIEWER_TOKENS={"t": "Ada"}, SECRET_KEY="test-secret")
     login_form = html(browser.get(claim_url))
     assert 'name="token"' in login_form and 'name="verdict"' not in login_form
-    assert browser.post("/reviews/login", data={"token": "t", "next": claim_url}).status_code == 303
+    csrf = re.search(r'name="csrf_token" value="([^"]+)"', login_form).group(1)  # login is CSRF-protected too
+    assert browser.post("/reviews/login", data={"token": "t", "next": claim_url, "csrf_token": csrf}).status_code == 303
     form = html(browser.get(claim_url))
     assert 'name="verdict"' in form and 'name="csrf_token"' in form
     assert form.count('type="checkbox" name="source"') == 3  # the claim's sources 3, 4, 5

@@ -3,6 +3,8 @@ and writing over HTTP (a real waitress server) only with credentials."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
 import requests
 from pyoxigraph import NamedNode
@@ -103,8 +105,11 @@ def test_writing_with_a_token_and_reading_without(server, seed_store):
 
 def test_browser_login_needs_the_csrf_token(server, seed_store):
     browser = requests.Session()
-    assert browser.post(f"{server}/reviews/login", data={"token": "wrong"}, timeout=10).status_code == 401
-    logged_in = browser.post(f"{server}/reviews/login", data={"token": TOKEN, "next": "/healthz"}, timeout=10)
+    page = browser.get(server + _claim(seed_store, 3).replace("https://w3id.org/claimgraph/id/", "/id/"), timeout=30)
+    login = {"csrf_token": re.search(r'name="csrf_token" value="([^"]+)"', page.text).group(1)}
+    assert browser.post(f"{server}/reviews/login", data={**login, "token": "wrong"}, timeout=10).status_code == 401
+    logged_in = browser.post(f"{server}/reviews/login", data={**login, "token": TOKEN, "next": "/healthz"},
+                             timeout=10)
     assert logged_in.status_code == 200  # followed the redirect
     form = {"claim": _claim(seed_store, 3), "verdict": "supported"}
     assert browser.post(f"{server}/reviews", data=form, timeout=10).status_code == 403

@@ -6,6 +6,10 @@ from __future__ import annotations
 from flask import Flask, Response, json, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
+from claimgraph.graph.disk import is_disk_full
+
+from .health import note_disk_full
+
 _HTML = """<!doctype html><html lang="en"><head><meta charset="utf-8"><title>{{ status }} {{ title }}</title>
 <meta name="viewport" content="width=device-width, initial-scale=1"></head>
 <body><main><h1>{{ status }} {{ title }}</h1><p>{{ detail }}</p><p><a href="{{ home }}">claimgraph home</a></p></main></body></html>"""
@@ -40,6 +44,12 @@ def init_app(app: Flask) -> None:
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
+        if is_disk_full(exc):  # one clear line and a 507, not a traceback and a 500
+            app.logger.error("no space left on device during %s %s: %s", request.method, request.path, exc)
+            note_disk_full(app, str(exc)[:300])
+            return error_response(507, "Insufficient Storage",
+                                  "the server's disk is full, so this could not be written; nothing stored "
+                                  "was lost, reads keep working, and writes resume once space is freed")
         app.logger.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "Internal Server Error",
                               "The server could not answer; the error is logged.")

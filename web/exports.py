@@ -6,7 +6,10 @@
 Query parameters select articles (all current ones by default), each repeatable:
 ``article=IRI`` (work or version), ``source=IRI`` (articles citing it),
 ``concept=IRI`` (articles mentioning it). The export is written to a temporary
-file and streamed from there, so memory stays bounded.
+file and streamed from there, so memory stays bounded. An export over HTTP is
+limited: ``EXPORT_TIMEOUT`` seconds of work (503 with Retry-After when over),
+``EXPORT_MAX_BYTES`` and ``EXPORT_MAX_ARTICLES`` (413); at most
+``EXPORT_CONCURRENCY`` run at once (web/limits.py).
 """
 
 from __future__ import annotations
@@ -16,14 +19,19 @@ import shutil
 import tempfile
 from pathlib import Path
 
-from flask import Blueprint, Flask, Response, request, send_file
+from flask import Blueprint, Flask, Response, current_app, request, send_file
 
-from claimgraph.graph.exports import FORMATS, ExportError, Selection, export
+from claimgraph.graph.exports import FORMATS, ExportError, ExportLimits, ExportTooLarge, Selection, export
 
 from .db import get_store
 from .errors import error_response
+from .scratch import remove_orphans, scratch_prefix
 
 bp = Blueprint("exports", __name__)
+# What one export over HTTP may take; the CLI's ``claimgraph export audit`` has no limits.
+EXPORT_TIMEOUT = 120.0  # seconds of work
+EXPORT_MAX_BYTES = 512 * 1024 * 1024
+EXPORT_MAX_ARTICLES = 20_000
 BY_EXTENSION = {f.extension: f for f in FORMATS.values()}
 
 
@@ -34,14 +42,26 @@ def _run(ext: str):
                                           f"no export format .{ext}; use one of: {', '.join(BY_EXTENSION)}")
     selection = Selection(request.args.getlist("article"), request.args.getlist("source"),
                           request.args.getlist("concept"))
-    folder = Path(tempfile.mkdtemp(prefix="claimgraph-export-"))
+    folder = Path(tempfile.mkdtemp(prefix=scratch_prefix("export")))
     path = folder / f"audit.{fmt.extension}"
+    config = current_app.config
+    limits = ExportLimits(seconds=config["EXPORT_TIMEOUT"], max_bytes=config["EXPORT_MAX_BYTES"],
+                          max_articles=config["EXPORT_MAX_ARTICLES"])
     try:
-        manifest = export(get_store(), selection, fmt.name, path)
+        manifest = export(get_store(), selection, fmt.name, path, limits=limits)
+    except ExportTooLarge as exc:
+        shutil.rmtree(folder, ignore_errors=True)
+        hint = f"{exc}, or run 'claimgraph export audit' where the store is"
+        if exc.timed_out:  # the same export may fit when the server is less busy
+            return None, None, error_response(503, "Export Took Too Long", hint, headers={"Retry-After": "60"})
+        return None, None, error_response(413, "Export Too Large", hint)
     except ExportError as exc:
         shutil.rmtree(folder, ignore_errors=True)
         status = 404 if "matches no article" in str(exc) else 400
         return None, None, error_response(status, "Bad Request" if status == 400 else "Not Found", str(exc))
+    except BaseException:  # any other failure is the app's 500; its folder goes all the same
+        shutil.rmtree(folder, ignore_errors=True)
+        raise
     return fmt, (folder, path, manifest), None
 
 
@@ -68,4 +88,8 @@ def audit(ext: str):
 
 
 def register(app: Flask) -> None:
+    app.config.setdefault("EXPORT_TIMEOUT", EXPORT_TIMEOUT)
+    app.config.setdefault("EXPORT_MAX_BYTES", EXPORT_MAX_BYTES)
+    app.config.setdefault("EXPORT_MAX_ARTICLES", EXPORT_MAX_ARTICLES)
+    remove_orphans("export")  # left by a server killed while exporting
     app.register_blueprint(bp)

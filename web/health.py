@@ -1,20 +1,98 @@
-"""``/healthz``: the process is up and the store answers."""
+"""``/healthz``: the process is up, the store answers, and whether it can write.
+
+``200 {"status": "ok"}`` when all is well. ``503 {"status": "degraded", "reads":
+"ok", "problems": [...]}`` when reads work but writes would not: the store's file
+system has less than ``MIN_FREE_BYTES`` free (64 MB), or a write failed for want of
+space and the store has not written since. A monitor (or a proxy's health check)
+thus sees a full disk before a load fails on it; pages keep being served either way.
+
+``ensure_writable()`` is what every writing route (``/load``, reviews) calls first:
+it refuses with 507 Insufficient Storage while space is short, and once space is
+back after a failed write it opens the store again (RocksDB writes nothing more on a
+handle whose write failed for want of space), so writes resume without a restart.
+The error handler (web/errors.py) calls ``note_disk_full`` for any request a full
+disk broke.
+"""
 
 from __future__ import annotations
 
-from flask import Blueprint, Flask, jsonify
+import threading
+
+from flask import Blueprint, Flask, current_app, jsonify
+from werkzeug.exceptions import HTTPException
+
+from claimgraph.graph.disk import free_bytes, reopen_after_disk_full
 
 from .db import get_store
 
 bp = Blueprint("health", __name__)
+MIN_FREE_BYTES = 64 * 1024 * 1024
+_WRITE_FAILED = "claimgraph.write_failed"  # app.extensions: what the last disk-full failure said, or None
+_reopening = threading.Lock()
+
+
+class InsufficientStorage(HTTPException):
+    """507: werkzeug has no class for it; web/errors.py renders it in the one error shape."""
+
+    code = 507
+
+
+def note_disk_full(app: Flask, message: str) -> None:
+    app.extensions[_WRITE_FAILED] = message
+
+
+def _space_short(extra_bytes: int = 0) -> str | None:
+    """What is short, if the store's file system has too little room for a write."""
+    path = getattr(get_store(), "path", None)
+    free, needed = free_bytes(path), int(current_app.config["MIN_FREE_BYTES"]) + max(0, extra_bytes)
+    if free is None or free >= needed:
+        return None
+    return (f"{free / 1e6:.1f} MB free on the file system of the store ({path}); writes need "
+            f"{needed / 1e6:.0f} MB (MIN_FREE_BYTES plus what is being written)")
+
+
+def storage_problems() -> list[str]:
+    """Why writes would fail now (empty: they would not)."""
+    failed = current_app.extensions.get(_WRITE_FAILED)
+    return [problem for problem in (_space_short(), failed and f"a write failed for want of space "
+                                    f"({failed}); the next write opens the store again") if problem]
+
+
+def ensure_writable(extra_bytes: int = 0) -> None:
+    """Raise 507 while the store's disk is short of space; after a failed write, once
+    space is back, open the store again so that it writes."""
+    short = _space_short(extra_bytes)
+    if short:
+        raise InsufficientStorage(f"no space to write: {short}. Reads keep working; writes resume once "
+                                  "space is freed, without a restart.")
+    if current_app.extensions.get(_WRITE_FAILED):
+        with _reopening:
+            if current_app.extensions.get(_WRITE_FAILED):
+                store = get_store()
+                # The SPARQL runner keeps the handle for in-memory stores (web/sparql.py); while
+                # it does, the old handle stays open and its lock keeps the new one out.
+                runner = current_app.extensions.get("claimgraph.query_runner")
+                held = runner is not None and getattr(runner, "inline_store", None) is store.store
+                if held:
+                    runner.inline_store = None
+                reopen_after_disk_full(store)
+                if held:
+                    runner.inline_store = store.store
+                current_app.extensions[_WRITE_FAILED] = None
+                current_app.logger.info("store opened again after a write failed for want of space")
 
 
 @bp.get("/healthz")
 def healthz():
     store = get_store()
     store.ask("ASK { }")
+    problems = storage_problems()
+    if problems:
+        return jsonify(status="degraded", reads="ok", writes="failing", problems=problems), 503
     return jsonify(status="ok")
 
 
 def register(app: Flask) -> None:
+    app.config.setdefault("MIN_FREE_BYTES", MIN_FREE_BYTES)
+    app.extensions.setdefault(_WRITE_FAILED, None)
     app.register_blueprint(bp)

@@ -19,6 +19,7 @@ from pyoxigraph import NamedNode, serialize
 
 from claimgraph.graph import queries
 from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.safe_text import csv_field
 from claimgraph.graph.store import ClaimStore
 
 from .negotiation import BY_NAME
@@ -118,16 +119,8 @@ def data_body(data: dict, representation: Representation) -> tuple[str, str]:
     writer = csv.DictWriter(out, fieldnames=columns, extrasaction="ignore", lineterminator="\r\n")
     writer.writeheader()
     for row in rows:
-        writer.writerow({k: _cell(v) for k, v in row.items()})
+        writer.writerow({k: csv_field(v) for k, v in row.items()})  # formula-like text neutralised
     return out.getvalue(), "text/csv; charset=utf-8"
-
-
-def _cell(value) -> str:
-    if value is None:
-        return ""
-    if isinstance(value, (list, tuple, set)):
-        return " ".join(str(v) for v in value)
-    return str(value)
 
 
 def _jsonable(value):

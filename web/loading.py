@@ -15,7 +15,9 @@ under its own name, and ``claimgraph.graph.batch.load_files`` reads and writes
 them; this module never parses them. One load runs at a time: a second request
 waits up to ``LOAD_WAIT`` seconds, then gets 503 with ``Retry-After``. The answer
 is one outcome per file, named as the client sent it; when any file failed, it
-is a 422 that also carries the usual ``error`` object (web/errors.py).
+is a 422 that also carries the usual ``error`` object (web/errors.py). The
+temporary folder is removed after the load, and a folder a killed server left
+behind is removed when the next server starts (web/scratch.py).
 
 After a load, pages read the server's own store (they see the new articles at
 once) and the SPARQL worker processes notice that the store's files changed and
@@ -39,6 +41,8 @@ from claimgraph.graph.batch import load_files
 from claimgraph.loaders.textio import MAX_FILE_BYTES
 
 from .db import get_store
+from .health import ensure_writable
+from .scratch import remove_orphans, scratch_prefix
 from .sparql import ProtocolError, problem
 
 bp = Blueprint("loading", __name__)
@@ -70,6 +74,7 @@ def load():
             raise ProtocolError(400, "Bad Request", "no files: send them as multipart/form-data fields named 'file'")
         input_format = request.form.get("format") or None
         with _one_load_at_a_time():
+            ensure_writable(request.content_length or 0)  # 507 on a full disk, before writing anything
             return _load(uploads, input_format)
     except ProtocolError as exc:
         return problem(exc)
@@ -90,7 +95,7 @@ def _one_load_at_a_time():
 
 
 def _load(uploads, input_format: str | None) -> Response:
-    with tempfile.TemporaryDirectory(prefix="claimgraph-upload-") as folder:
+    with tempfile.TemporaryDirectory(prefix=scratch_prefix("upload")) as folder:
         paths, client_names = [], []
         for index, upload in enumerate(uploads):
             # Each file in a folder of its own keeps its name (the provenance records it)
@@ -138,4 +143,5 @@ def register(app: Flask) -> None:
     app.config.setdefault("LOAD_MAX_BYTES", MAX_LOAD_BYTES)
     app.config.setdefault("BODY_LIMITS", {})["loading.load"] = int(app.config["LOAD_MAX_BYTES"])
     app.extensions[LOCK] = threading.Lock()
+    remove_orphans("upload")  # left by a server killed during a load
     app.register_blueprint(bp)

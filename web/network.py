@@ -25,6 +25,7 @@ from claimgraph.graph import analytics, picture, search
 from .db import get_store
 from .errors import error_response
 from .linked_data import base_iri, page_path
+from .pages import page_url
 
 bp = Blueprint("network", __name__)
 log = logging.getLogger(__name__)
@@ -107,7 +108,7 @@ def network_page():
                   for fmt, mime in analytics.EXPORT_FORMATS.items()]
     return render_template("network.html", overview=shown.overview, state=shown, alternates=alternates,
                            shown=CLUSTER_SHOWN,
-                           page_url=lambda iri: page_path(iri) or iri,
+                           page_url=page_url,
                            picture_url=lambda iri: url_for("network.picture_svg", iri=iri))
 
 

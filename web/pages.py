@@ -19,6 +19,7 @@ from claimgraph.graph.namespaces import CG, SKOS
 from . import linked_data
 from .db import get_store
 from .errors import error_response
+from .security import web_url
 
 bp = Blueprint("pages", __name__)
 
@@ -119,11 +120,12 @@ def represent(data: dict, template: str, page_url: str, representation, *, iri: 
     return linked_data.respond(body, content_type, alts, representation)
 
 
-def _page_url_filter(iri: str | None) -> str:
-    """Templates link every IRI through this: local page when minted here."""
+def page_url(iri: str | None) -> str:
+    """Templates link every IRI through this: the local page when minted here, the IRI
+    itself when it is a web URL (security.web_url), else nothing to follow."""
     if not iri:
         return "#"
-    return linked_data.page_path(iri) or iri
+    return linked_data.page_path(iri) or web_url(iri) or "#"
 
 
 # Download link names of the audit export formats (web/exports.py serves them all).
@@ -135,7 +137,7 @@ _EXPORT_FORMATS = [{"name": f.name, "extension": f.extension, "label": _EXPORT_L
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.add_template_filter(_page_url_filter, "page_url")
+    app.add_template_filter(page_url, "page_url")
     app.jinja_env.globals["support_legend"] = page_data.SUPPORT
     app.jinja_env.globals["audit_export_formats"] = _EXPORT_FORMATS
     # Optional areas (the provenance picture) show only when their blueprint is there.

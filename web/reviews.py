@@ -3,9 +3,19 @@
 A reviewer is known either by a bearer token (``Authorization: Bearer <token>``,
 tokens in config ``REVIEWER_TOKENS``: token -> name) or by a browser session
 opened with such a token at ``POST /reviews/login``. Session-authenticated
-writes must carry the session's CSRF token (form field ``csrf_token`` or header
-``X-CSRF-Token``); bearer-token requests carry no ambient credentials and need
-none. Routes:
+writes, the login and the logout must carry the session's CSRF token (form field
+``csrf_token`` or header ``X-CSRF-Token``; the login form gets one before anyone
+logs in, so nobody can be logged in as someone else by a cross-site form);
+bearer-token requests carry no ambient credentials and need none.
+
+A session is only as good as what it was opened with. The signed cookie holds a
+session id and a fingerprint of the token (an HMAC under ``SECRET_KEY``, not the
+token); each request checks that the id is still open on this server (``_SESSIONS``:
+logout closes it, a restart closes all) and that a configured token still has that
+fingerprint and name. So a revoked token or a logout ends the session at once, and
+a cookie replayed after either is a stranger's. The cookie is ``Secure`` whenever
+the request came over HTTPS (behind a proxy only when ``PROXY_FIX`` trusts its
+``X-Forwarded-Proto``), or always with ``SESSION_COOKIE_SECURE``. Routes:
 
 - ``GET  /reviews?claim=IRI``      every verdict on the claim (JSON), oldest first
 - ``POST /reviews``                record a verdict: claim, verdict, note, source (repeatable)
@@ -14,16 +24,21 @@ none. Routes:
 
 from __future__ import annotations
 
+import hashlib
 import hmac
 import secrets
+import threading
+import time
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, request, session
+from flask.sessions import SecureCookieSessionInterface
 
 from claimgraph.graph.reviews import VERDICTS, ReviewError, history, record_verdict
 
 from .db import get_store
 from .errors import error_response
+from .health import ensure_writable
 
 bp = Blueprint("reviews", __name__)
 
@@ -37,6 +52,63 @@ def reviewer_for_token(token: str | None) -> str | None:
         if hmac.compare_digest(known.encode("utf-8"), token.encode("utf-8")):
             found = name
     return found
+
+
+class _SessionRegistry:
+    """Session ids open on this server, each with when it lapses; at most ``limit``
+    (the oldest go first), so logins cannot fill the memory."""
+
+    def __init__(self, limit: int = 10_000) -> None:
+        self._open: dict[str, float] = {}
+        self._lock = threading.Lock()
+        self.limit = limit
+
+    def open(self, lifetime: float) -> str:
+        sid = secrets.token_urlsafe(24)
+        now = time.time()
+        with self._lock:
+            for old in [k for k, until in self._open.items() if until < now]:
+                del self._open[old]
+            while len(self._open) >= self.limit:
+                del self._open[next(iter(self._open))]
+            self._open[sid] = now + lifetime
+        return sid
+
+    def is_open(self, sid) -> bool:
+        with self._lock:
+            return isinstance(sid, str) and self._open.get(sid, 0) >= time.time()
+
+    def close(self, sid) -> None:
+        with self._lock:
+            self._open.pop(sid, None)
+
+
+_SESSIONS = "claimgraph.review_sessions"
+
+
+def _fingerprint(token: str) -> str:
+    key = str(current_app.config["SECRET_KEY"]).encode("utf-8")
+    return hmac.new(key, token.encode("utf-8"), hashlib.sha256).hexdigest()
+
+
+def session_reviewer() -> str | None:
+    """The reviewer of this request's session, if it is still open and its token still
+    configured for that name; a session that is not is cleared."""
+    if not _sessions_enabled() or not session.get("reviewer"):
+        return None
+    fingerprint = session.get("token_fingerprint") or ""
+    still = any(name == session["reviewer"] and hmac.compare_digest(_fingerprint(token), fingerprint)
+                for token, name in (current_app.config.get("REVIEWER_TOKENS") or {}).items())
+    if still and current_app.extensions[_SESSIONS].is_open(session.get("sid")):
+        return session["reviewer"]
+    for key in ("reviewer", "token_fingerprint", "sid"):
+        session.pop(key, None)
+    return None
+
+
+class _SchemeAwareSessions(SecureCookieSessionInterface):
+    def get_cookie_secure(self, app) -> bool:
+        return bool(app.config["SESSION_COOKIE_SECURE"]) or request.is_secure
 
 
 def _bearer() -> str | None:
@@ -97,7 +169,7 @@ def record():
         if reviewer is None:
             return error_response(401, "Unauthorized", "unknown reviewer token",
                                   headers={"WWW-Authenticate": 'Bearer realm="claimgraph reviews"'})
-    elif _sessions_enabled() and session.get("reviewer"):
+    elif session_reviewer():
         if not _csrf_ok():
             return error_response(403, "Forbidden", "the form's CSRF token is missing or wrong; reload the page")
         reviewer = session["reviewer"]
@@ -115,6 +187,7 @@ def record():
     if not isinstance(sources, list) or not all(isinstance(s, str) for s in sources):
         return error_response(400, "Bad Request", "sources must be a list of IRIs")
     sources = [s.strip() for s in sources if s and s.strip()]
+    ensure_writable()  # 507 on a full disk
     try:
         recorded = record_verdict(get_store(), str(claim), str(verdict), reviewer, str(note or ""), sources)
     except ReviewError as exc:
@@ -128,29 +201,40 @@ def record():
 def login():
     if not _sessions_enabled():
         return error_response(403, "Forbidden", "browser login is off (no SECRET_KEY); use a bearer token")
-    reviewer = reviewer_for_token(request.form.get("token", ""))
+    if not _csrf_ok():  # else another site could log a visitor in under the attacker's name
+        return error_response(403, "Forbidden", "the login form's CSRF token is missing or wrong; reload the page")
+    token = request.form.get("token", "")
+    reviewer = reviewer_for_token(token)
     if reviewer is None:
         return error_response(401, "Unauthorized", "unknown reviewer token")
+    current_app.extensions[_SESSIONS].close(session.get("sid"))
     session.clear()
     session["reviewer"] = reviewer
+    session["token_fingerprint"] = _fingerprint(token)
+    session["sid"] = current_app.extensions[_SESSIONS].open(
+        current_app.permanent_session_lifetime.total_seconds())
     session["csrf_token"] = secrets.token_urlsafe(32)
     return redirect(_safe_next(request.script_root + "/"), code=303)
 
 
 @bp.post("/reviews/logout")
 def logout():
-    if _sessions_enabled() and session.get("reviewer") and not _csrf_ok():
+    if session_reviewer() and not _csrf_ok():
         return error_response(403, "Forbidden", "the form's CSRF token is missing or wrong")
+    if _sessions_enabled():
+        current_app.extensions[_SESSIONS].close(session.get("sid"))
     session.clear()
     return redirect(_safe_next(request.script_root + "/"), code=303)
 
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.extensions[_SESSIONS] = _SessionRegistry()
+    app.session_interface = _SchemeAwareSessions()
 
     @app.context_processor
     def _review_helpers():
         # For templates/_review_form.html: the token, who is logged in, the verdict choices.
         return {"review_csrf_token": csrf_token,
-                "current_reviewer": (lambda: session.get("reviewer") if _sessions_enabled() else None),
+                "current_reviewer": session_reviewer,
                 "review_verdicts": list(VERDICTS)}

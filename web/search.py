@@ -10,6 +10,7 @@ from claimgraph.graph import search as search_index
 
 from .db import get_store
 from .linked_data import page_path
+from .pages import page_url
 
 bp = Blueprint("search", __name__)
 PER_PAGE = 20
@@ -78,7 +79,7 @@ def search_page():
                    "href": url_for("search.search_json", **request.args)}]
     return render_template("search.html", result=result, filters=filters, search_query=query,
                            facet_titles=search_index.FACET_TITLES, link=link,
-                           page_url=lambda iri: page_path(iri) or iri, alternates=alternates,
+                           page_url=page_url, alternates=alternates,
                            export_selection=export_selection, export_note=export_note)
 
 

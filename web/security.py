@@ -6,6 +6,11 @@
   ``MAX_QUERY_STRING`` are refused with 413 in the one error shape (web/errors.py).
   A route may have its own body limit in ``BODY_LIMITS`` (endpoint -> bytes): the
   file uploads of ``POST /load`` (web/loading.py) are the one such route.
+- ``web_url`` decides which URLs from the data become links (the templates' ``web_url``
+  filter and ``ext_link`` macro, and ``page_url`` for IRIs not minted here): only http(s)
+  URLs with a host, and ``doi:``/``pmid:`` identifiers as their resolvers' https URLs.
+  A ``javascript:`` or ``data:`` URL from a RIS, CSL, BibTeX or guideline record is shown
+  as text; the CSP alone stood between it and a click.
 - ``uses_service`` tells the SPARQL routes that a query calls SERVICE: pyoxigraph
   would fetch any URL named there (server-side request forgery), so the endpoint
   refuses such queries unless ``SERVICE_ENABLED`` is set.
@@ -14,10 +19,12 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote, urlsplit
 
 from flask import Flask, request
 from werkzeug.exceptions import RequestEntityTooLarge
 
+from . import limits
 from .errors import error_response
 
 CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
@@ -62,12 +69,34 @@ def _may_name_service(sparql: str) -> bool:
     return False
 
 
+_RESOLVERS = {"doi": "https://doi.org/{}", "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/"}
+
+
+def web_url(value) -> str | None:
+    """``value`` if a browser may follow it as a link, the resolver's URL for ``doi:``/
+    ``pmid:``, else None. urlsplit drops the tabs and newlines a browser drops, so
+    ``java\tscript:`` is seen as the ``javascript:`` a browser would run."""
+    if not isinstance(value, str) or not value.strip():
+        return None
+    parts = urlsplit(value.strip())
+    scheme = parts.scheme.lower()
+    if scheme in ("http", "https") and parts.netloc:
+        return value.strip()
+    if scheme == "doi" and parts.path.startswith("10."):
+        return _RESOLVERS["doi"].format(quote(parts.path, safe="/()._-;:"))
+    if scheme == "pmid" and parts.path.isdigit():
+        return _RESOLVERS["pmid"].format(parts.path)
+    return None
+
+
 def register(app: Flask) -> None:
     if app.config.get("MAX_CONTENT_LENGTH") is None:  # Flask's default is None: no limit
         app.config["MAX_CONTENT_LENGTH"] = MAX_CONTENT_LENGTH
     app.config.setdefault("MAX_QUERY_STRING", MAX_QUERY_STRING)
     app.config.setdefault("SERVICE_ENABLED", False)
     app.config.setdefault("BODY_LIMITS", {})
+    app.add_template_filter(web_url, "web_url")
+    limits.init_app(app)  # per request class: concurrency, bounded wait (web/limits.py)
 
     @app.before_request
     def _limit_query_string():

@@ -13,6 +13,7 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -48,6 +49,36 @@ Progress = Callable[[str], None]
 
 class ExportError(ValueError):
     """An export that cannot be made; the message says why."""
+
+
+class ExportTooLarge(ExportError):
+    """The export is over one of its ``ExportLimits``."""
+
+    def __init__(self, message: str, *, timed_out: bool = False):
+        super().__init__(message)
+        self.timed_out = timed_out
+
+
+@dataclass(frozen=True)
+class ExportLimits:
+    """What one export may take (the server's; the CLI has none): seconds of work,
+    bytes written, articles selected. Checked before the export and after each article."""
+
+    seconds: float | None = None
+    max_bytes: int | None = None
+    max_articles: int | None = None
+
+    def checked(self, progress: "Progress | None", output: BinaryIO) -> "Progress":
+        deadline = time.monotonic() + self.seconds if self.seconds else None
+
+        def check(version: str) -> None:
+            if progress:
+                progress(version)
+            if deadline is not None and time.monotonic() > deadline:
+                raise ExportTooLarge(f"the export took over {self.seconds:g} s; select fewer articles", timed_out=True)
+            if self.max_bytes and output.tell() > self.max_bytes:
+                raise ExportTooLarge(f"the export is over {self.max_bytes} bytes; select fewer articles")
+        return check
 
 
 def _audits(store: ClaimStore, versions: list[str], progress: Progress | None) -> Iterator[ArticleAudit]:
@@ -125,8 +156,10 @@ def build_manifest(store: ClaimStore, selection: Selection, versions: list[str],
 
 
 def export(store: ClaimStore, selection: Selection, fmt: str, path: str | os.PathLike,
-           progress: Progress | None = None, on_versions: Callable[[int], None] | None = None) -> dict:
-    """Write the export to ``path`` (via a temporary file) and its manifest; returns the manifest."""
+           progress: Progress | None = None, on_versions: Callable[[int], None] | None = None,
+           limits: ExportLimits | None = None) -> dict:
+    """Write the export to ``path`` (via a temporary file) and its manifest; returns the manifest.
+    ``limits`` stop it with ``ExportTooLarge`` (nothing is left at ``path`` then)."""
     if fmt not in FORMATS:
         raise ExportError(f"unknown export format {fmt!r}; use one of: {', '.join(FORMATS)}")
     try:
@@ -135,13 +168,16 @@ def export(store: ClaimStore, selection: Selection, fmt: str, path: str | os.Pat
         raise ExportError(str(exc)) from None
     if not versions:
         raise ExportError("the selection matches no article in the store")
+    if limits and limits.max_articles and len(versions) > limits.max_articles:
+        raise ExportTooLarge(f"the selection has {len(versions)} articles, over the {limits.max_articles} "
+                             "an export may take here; select fewer articles")
     if on_versions:
         on_versions(len(versions))
     path = Path(path)
     partial = path.with_name(path.name + ".partial")
     try:
         with open(partial, "wb") as output:
-            counts = write_export(store, versions, fmt, output, progress)
+            counts = write_export(store, versions, fmt, output, limits.checked(progress, output) if limits else progress)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -151,4 +187,5 @@ def export(store: ClaimStore, selection: Selection, fmt: str, path: str | os.Pat
     return manifest
 
 
-__all__ = ["FORMATS", "ExportError", "Selection", "export", "manifest_path", "write_export"]
+__all__ = ["FORMATS", "ExportError", "ExportLimits", "ExportTooLarge", "Selection", "export", "manifest_path",
+           "write_export"]

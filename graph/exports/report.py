@@ -8,13 +8,22 @@ from collections import Counter
 from importlib import resources
 from typing import BinaryIO, Iterable
 
+from claimgraph.graph.safe_text import xml_text
+
 from .rows import ArticleAudit
 
 
 def _environment():
     from jinja2 import Environment
 
-    return Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    # finalize: HTML may not hold control characters, U+FFFF or lone surrogates either.
+    return Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True,
+                       finalize=_printable)
+
+
+def _printable(value):
+    """Every value a template writes, with characters HTML cannot hold replaced (Markup stays Markup)."""
+    return type(value)(xml_text(value)) if isinstance(value, str) else value
 
 
 def _summary(audit: ArticleAudit) -> dict:

@@ -16,6 +16,8 @@ import zipfile
 from datetime import datetime
 from typing import BinaryIO, Iterable
 
+from claimgraph.graph.safe_text import csv_field, formula_like, xml_text
+
 from .rows import COLUMNS, FINDING_COLUMNS, ArticleAudit
 
 FIXED_TIME = datetime(2000, 1, 1)
@@ -28,7 +30,7 @@ def write_csv(audits: Iterable[ArticleAudit], output: BinaryIO) -> dict:
     writer.writeheader()
     rows = 0
     for audit in audits:
-        writer.writerows(audit.rows)
+        writer.writerows({name: csv_field(value) for name, value in row.items()} for row in audit.rows)
         rows += len(audit.rows)
     text.flush()
     text.detach()
@@ -72,14 +74,21 @@ def write_xlsx(audits: Iterable[ArticleAudit], output: BinaryIO) -> dict:
 
 
 def _cell(sheet, value):
-    """Text stays text: openpyxl would store a string starting with "=" as a formula."""
+    """Text stays text, exactly: characters XML cannot hold become U+FFFD, and text a
+    spreadsheet could take for a formula (safe_text.formula_like) is a string cell
+    marked quotePrefix, as Excel marks text typed after an apostrophe. (openpyxl alone
+    would store "=..." as a formula and raise on control characters.)"""
     from openpyxl.cell import WriteOnlyCell
 
-    if isinstance(value, str) and value.startswith("="):
-        cell = WriteOnlyCell(sheet, value=value)
-        cell.data_type = "s"
-        return cell
-    return value
+    if not isinstance(value, str):
+        return value
+    value = xml_text(value)
+    if not formula_like(value):
+        return value
+    cell = WriteOnlyCell(sheet, value=value)
+    cell.data_type = "s"
+    cell.quotePrefix = True
+    return cell
 
 
 def _column_letter(n: int) -> str:
