@@ -319,10 +319,11 @@ def export_dump(ctx: Context, fmt: str, output: str) -> None:
 
 from claimgraph import audit_cli  # noqa: E402  (audit: export audit, review)
 export.add_command(audit_cli.export_audit); main.add_command(audit_cli.review)
-from claimgraph.index_cli import check, reindex, restore  # noqa: E402  (derived data, restore)
+from claimgraph.index_cli import check, reindex, restore, upgrade  # noqa: E402  (derived data, restore)
 main.add_command(reindex)
 main.add_command(check)
 main.add_command(restore)
+main.add_command(upgrade)
 
 from claimgraph import serve_cli  # noqa: E402  (serve, demo)
 main.add_command(serve_cli.serve); main.add_command(serve_cli.demo)

@@ -84,3 +84,15 @@ def restore(ctx, dump: str, replace: bool) -> None:
     except RestoreError as exc:
         raise click.ClickException(str(exc)) from None
     click.echo(f"restored {dump}: {quads} quads; derived data rebuilt; store: {ctx.location}")
+
+
+@click.command()
+@click.pass_obj
+def upgrade(ctx) -> None:
+    """Bring a store written by an older claimgraph to this release's data model (each
+    source described once) and rebuild the derived data. Safe to run again."""
+    from claimgraph.graph.restore import upgrade as upgrade_store
+
+    store = ctx.store()
+    changed = upgrade_store(store)
+    click.echo(f"{'upgraded' if changed else 'already current'}: {ctx.location}")

@@ -16,7 +16,7 @@ from pyoxigraph import NamedNode
 from claimgraph.loaders.records import Source
 
 from . import derived, evidence_facts, queries
-from .iris import GRAPH_SOURCES
+from .iris import GRAPH_CITED, GRAPH_SOURCES
 from .namespaces import CG
 
 
@@ -145,7 +145,7 @@ def _known(store, sources, new_graphs=None, whole_store=True):
             facts[source] |= found
         text_blocks = [queries.with_iri_values("evidence-source-facts", source=chunk)
                        for chunk in derived.chunks(remembered)]
-        for graph in [*new_graphs, GRAPH_SOURCES]:
+        for graph in [*new_graphs, GRAPH_SOURCES, GRAPH_CITED]:
             for text in text_blocks:
                 for source, found in _facts_in(store.select(text, g=graph)).items():
                     facts[source] |= found

@@ -20,7 +20,7 @@ from claimgraph import __version__
 from claimgraph.loaders import FileResult
 
 from . import derived, iris
-from .mapping import QuadSink, VersionContext, article_quads
+from .mapping import QuadSink, VersionContext, article_quads, cited_descriptions
 from .namespaces import CG, PAV, PROV, RDF, RDFS, XSD
 from .store import ClaimStore
 
@@ -121,6 +121,7 @@ class ArticleWriter:
         self._buffer: list[_Buffered] = []
         self._versions: set[NamedNode] = set()
         self._works: set[NamedNode] = set()
+        self._described: set[NamedNode] = set()  # sources the buffer's articles describe
         self._quads = 0
         self._unflushed_quads = 0  # written since the store's memtables were last flushed
         self.written = 0  # article versions written so far
@@ -135,6 +136,18 @@ class ArticleWriter:
     def holds_work(self, work: NamedNode) -> bool:
         return work in self._works
 
+    def descriptions(self, article) -> list[Quad]:
+        """The descriptions of the sources ``article`` cites that nobody described yet
+        (no record, no earlier reference: stored or buffered), now taken as described."""
+        quads: list[Quad] = []
+        for node, described in cited_descriptions(article).items():
+            if node in self._described or any(self.store.contains(Quad(node, RDF.type, CG.Source, graph))
+                                               for graph in (iris.GRAPH_SOURCES, iris.GRAPH_CITED)):
+                continue
+            self._described.add(node)
+            quads += described
+        return quads
+
     def add(self, outcome: FileOutcome, summary: ArticleOutcome, version: NamedNode, work: NamedNode,
             quads: list[Quad]) -> None:
         self._buffer.append(_Buffered(outcome, summary, version, quads))
@@ -148,7 +161,7 @@ class ArticleWriter:
         """Write what is buffered; safe to call when nothing is."""
         group, self._buffer = self._buffer, []
         quads, self._quads = self._quads, 0
-        self._versions, self._works = set(), set()
+        self._versions, self._works, self._described = set(), set(), set()
         if not group:
             return
         try:
@@ -216,7 +229,7 @@ def ingest(store: ClaimStore, result: FileResult, writer: ArticleWriter | None =
             summary.status = "new-version"
         else:
             summary.status = "added"
-        quads = article_quads(article, ctx)
+        quads = article_quads(article, ctx) + writer.descriptions(article)
         quads += activity_quads(activity, result, started, now_iso(), [version])
         writer.add(outcome, summary, version, work, quads)
     if own_writer or result.sources:

@@ -24,7 +24,10 @@ from .namespaces import ID
 GRAPH_PROVENANCE = NamedNode(ID + "graph/provenance")
 GRAPH_VOCABULARY = NamedNode(ID + "graph/vocabulary")
 GRAPH_ONTOLOGY = NamedNode(ID + "graph/ontology")
-GRAPH_SOURCES = NamedNode(ID + "graph/sources")
+GRAPH_SOURCES = NamedNode(ID + "graph/sources")  # sources as their own records describe them
+# Sources no record describes, as the first reference citing them describes them: each
+# source is described once, here or in GRAPH_SOURCES, never in the citing articles' graphs.
+GRAPH_CITED = NamedNode(ID + "graph/sources/cited")
 GRAPH_CHANGES = NamedNode(ID + "graph/changes")  # change notes the derived data has yet to follow
 
 

@@ -118,8 +118,29 @@ def _is_iri(text: str) -> bool:
     return text.startswith(("http://", "https://")) and not any(c in text for c in ' <>"{}|\\^`')
 
 
+def cited_descriptions(article: Article) -> dict[NamedNode, list[Quad]]:
+    """What the article's reference entries say of the sources they cite, per source node,
+    for ``iris.GRAPH_CITED``: written for a node no record and no earlier reference has
+    described yet (``ingest``), so that each source is described once. Each description
+    says which reference it was taken from (``prov:wasDerivedFrom``)."""
+    key = iris.article_key(article.key_text)
+    version = iris.version_iri(key, article.content_sha256)
+    described: dict[NamedNode, list[Quad]] = {}
+    for ref in article.references:
+        src_node = iris.source_iri(ref.source, article=key, label=ref.number, entry_text=ref.text)
+        if src_node in described:
+            continue  # two entries of one list naming one work: the first describes it
+        sink = QuadSink(iris.GRAPH_CITED)
+        source_quads(sink, src_node, ref.source)
+        sink.add(src_node, PROV.wasDerivedFrom, iris.child_iri(version, "ref", quote(ref.number, safe="")))
+        described[src_node] = sink.quads
+    return described
+
+
 def article_quads(article: Article, ctx: VersionContext) -> list[Quad]:
-    """Every quad of one article version, all in the version's own named graph."""
+    """Every quad of one article version, all in the version's own named graph: the article,
+    its claims, markers, references and citations, pointing at source nodes described
+    elsewhere (``cited_descriptions``, or a source record)."""
     key = iris.article_key(article.key_text)
     work = iris.article_iri(key)
     version = iris.version_iri(key, article.content_sha256)
@@ -187,7 +208,6 @@ def article_quads(article: Article, ctx: VersionContext) -> list[Quad]:
         sink.add(ref_node, BIRO.references, src_node)
         sink.add(ref_node, C4O.hasContent, ref.text)
         sink.add(ref_node, CG.fromMarkerOnly, boolean(ref.text is None))
-        source_quads(sink, src_node, ref.source)
 
     uncited = 0
     for n, claim in enumerate(article.claims, start=1):

@@ -171,7 +171,8 @@ def _sources_by_version(rows: list[dict]) -> dict[str, set[str]]:
 def source_cards(store: ClaimStore, version: str, sources: set[str]) -> dict[str, dict]:
     """Source IRI -> {property: text or None, "links": [url, ...]} as cited by ``version``."""
     best: dict[tuple[str, str], tuple[int, str]] = {}
-    query = queries.with_iri_values("page-citations-sources", g=[iris.GRAPH_SOURCES, version], source=sources)
+    query = queries.with_iri_values("page-citations-sources", g=[iris.GRAPH_SOURCES, iris.GRAPH_CITED, version],
+                                    source=sources)
     for row in store.select(query):
         if row["text"] is None:  # STR of a blank node: no text to show or rank
             continue

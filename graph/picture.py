@@ -145,7 +145,7 @@ def _sources(store: ClaimStore, graph: nx.DiGraph) -> dict[str, dict]:
     sources = [node for node, data in graph.nodes(data=True) if data["type"] == "source"]
     if not sources:
         return {}
-    graphs = [iris.GRAPH_SOURCES.value] + [node for node, data in graph.nodes(data=True)
+    graphs = [iris.GRAPH_SOURCES.value, iris.GRAPH_CITED.value] + [node for node, data in graph.nodes(data=True)
                                            if data["type"] == "article"]
     rows = store.select(queries.with_iri_values("picture-sources", g=graphs, source=sources))
     # A source that no drawn version cites (pictured with no current citer): read in any

@@ -1,4 +1,5 @@
-"""RDF files in: a claimgraph dump restored whole, or a user's own RDF into a named graph.
+"""RDF files in: a claimgraph dump restored whole, or a user's own RDF into a named graph;
+and ``upgrade``, which brings a store of an older release to this one's model.
 
 ``restore`` takes what ``claimgraph export dump`` wrote (N-Quads or TriG) into an
 empty store (or, with ``replace``, in place of what a store holds, after the file
@@ -85,6 +86,21 @@ def _read_through(path: Path, fmt: RdfFormat) -> int:
     except SyntaxError as exc:
         raise RestoreError(f"{path}: {exc}") from None
     return count
+
+
+def upgrade(store: ClaimStore) -> bool:
+    """Bring a store written by an older claimgraph to this release's model: sources
+    described once (``queries/upgrade-sources-once.rq``), every derived table rebuilt.
+    True if anything changed; running it again changes nothing."""
+    from . import queries
+
+    before = len(store)
+    store.write(derived.note_quads(None))
+    store.update(queries.get("upgrade-sources-once"))
+    store.ensure_static_graphs()
+    derived.catch_up(store)
+    store.flush()
+    return len(store) != before
 
 
 def file_graph(path: str | Path, content_sha256: str) -> NamedNode:

@@ -43,7 +43,7 @@ from pyoxigraph import NamedNode
 
 from . import derived, evidence
 from . import queries, search_sources
-from .iris import GRAPH_SOURCES
+from .iris import GRAPH_CITED, GRAPH_SOURCES
 from .namespaces import CG
 from .store import ClaimStore, solution_rows
 
@@ -645,14 +645,15 @@ def _described_sources(store: ClaimStore, conn: sqlite3.Connection, sources: lis
     wanted = set(sources)
     records: dict[str, search_sources.Described] = {}
     articles: dict[str, search_sources.Described] = {}
+    cited: dict[str, search_sources.Described] = {}  # the description a citing reference gave
     for iri in sources:
         if iri in reread:  # its versions' graphs were replaced: every graph again
             rows = store.select("search-source-fields", source=NamedNode(iri))
         else:
-            rows = _rows_in(store, [GRAPH_SOURCES], source=NamedNode(iri))
+            rows = _rows_in(store, [GRAPH_SOURCES, GRAPH_CITED], source=NamedNode(iri))
         found_records, found_articles = search_sources.collect(rows)
         records.update(found_records)
-        articles.update(found_articles)
+        (articles if iri in reread else cited).update(found_articles)
     kept: dict[str, search_sources.Described] = {}
     for source, field, value in _source_fields(conn, [iri for iri in sources if iri not in reread]):
         kept.setdefault(source, {}).setdefault(field, set()).add(value)
@@ -664,7 +665,7 @@ def _described_sources(store: ClaimStore, conn: sqlite3.Connection, sources: lis
             added[iri] = search_sources.merged(added.get(iri), described)
     changed = set(reread)
     for iri in wanted - reread:
-        articles[iri] = search_sources.merged(kept.get(iri), added.get(iri))
+        articles[iri] = search_sources.merged(search_sources.merged(kept.get(iri), added.get(iri)), cited.get(iri))
         if articles[iri] != kept.get(iri, {}):
             changed.add(iri)
     return records, articles, changed

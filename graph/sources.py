@@ -110,6 +110,10 @@ def fold(store: ClaimStore, old: NamedNode, into: NamedNode) -> None:
         return
     evidence_facts.forget(store, [old, into])  # what other graphs said of both is rewritten
     o, n = str(old), str(into)
+    # One description per source: the node kept keeps its own; the folded node's
+    # reference-made description goes (its citing references keep their entry texts).
+    store.update(f"DELETE {{ GRAPH {iris.GRAPH_CITED} {{ {o} ?p ?x }} }} WHERE {{ "
+                 f"GRAPH {iris.GRAPH_CITED} {{ {o} ?p ?x }} FILTER EXISTS {{ GRAPH ?d {{ {n} a {CG.Source} }} }} }}")
     store.store.update(
         f"DELETE {{ GRAPH ?g {{ {o} ?p ?x }} }} INSERT {{ GRAPH ?g {{ {n} ?p ?x }} }} "
         f"WHERE {{ GRAPH ?g {{ {o} ?p ?x }} }} ;\n"
@@ -124,6 +128,13 @@ def settle(store: ClaimStore, nodes: list[NamedNode], graphs: list[NamedNode] | 
     if graphs is None:  # older graphs lose statements: their remembered union is wrong now
         evidence_facts.forget(store, nodes)
     values = " ".join(sorted({str(n) for n in nodes}))
+    # A record's description replaces the one a citing reference gave.
+    store.update(f"""
+        DELETE {{ GRAPH {iris.GRAPH_CITED} {{ ?n ?p ?o }} }} WHERE {{
+          VALUES ?n {{ {values} }}
+          GRAPH {iris.GRAPH_SOURCES} {{ ?n {CG.fromRecord} ?file }}
+          GRAPH {iris.GRAPH_CITED} {{ ?n ?p ?o }}
+        }}""")
     graph_values = f"VALUES ?g {{ {' '.join(str(g) for g in graphs)} }}" if graphs else ""
     kinds = ", ".join(str(k) for k in _GUESSED_KINDS)
     store.store.update(f"""
@@ -214,14 +225,15 @@ def record_quads(store: ClaimStore, record: SourceRecord, node: NamedNode) -> li
         sink.add(part, CG.evidenceQuality, rec.evidence_quality)
         sink.add(part, CG.recommendationType, rec.recommendation_type)
     texts = extra.get("citation_texts", [])
+    stubs = QuadSink(iris.GRAPH_CITED)  # works its reference list names, described by the entry
     for i, cited in enumerate(record.cites):
         cited_node = _cited_node(store, cited)
         if cited_node is None or cited_node == node:
             continue
         sink.add(node, CITO.cites, cited_node)
         if not _exists(store, cited_node):
-            stub_quads(sink, cited_node, cited, texts[i] if i < len(texts) else None)
-    return sink.quads
+            stub_quads(stubs, cited_node, cited, texts[i] if i < len(texts) else None)
+    return sink.quads + stubs.quads
 
 
 def _exists(store: ClaimStore, node: NamedNode) -> bool:

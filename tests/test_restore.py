@@ -8,6 +8,7 @@ named graph of their own.
 
 from __future__ import annotations
 
+import gc
 import json
 import subprocess
 import sys
@@ -86,3 +87,49 @@ def test_plain_rdf_files_load_into_a_named_graph(tmp_path):
     proc = run(store, "load", bad, check=False)
     assert proc.returncode == 1 and "bad.ttl" in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
     run(store, "check")
+
+
+def test_a_store_of_the_older_model_is_upgraded(tmp_path):
+    """Before sources were described once, each citing version described its sources in its
+    own graph. `claimgraph upgrade` moves that to the cited-sources graph: the store then
+    holds what a load by this release writes."""
+    from pyoxigraph import RdfFormat
+
+    from claimgraph.graph import check
+    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.store import ClaimStore
+
+    location = tmp_path / "store"
+    store = ClaimStore(location)
+    load_files(store, [SEED, DATA / "sources-cites-doi.md", EXAMPLES / "guidelines"])
+    expected = _lines(store, RdfFormat.N_QUADS)
+    # The older layout, made from this one: descriptions (and publishers) back in the citing graphs.
+    store.update("""
+        PREFIX biro: <http://purl.org/spar/biro/>
+        PREFIX dcterms: <http://purl.org/dc/terms/>
+        PREFIX prov: <http://www.w3.org/ns/prov#>
+        INSERT { GRAPH ?g { ?s ?p ?o . ?org ?op ?oo } } WHERE {
+          GRAPH ?g { ?r biro:references ?s }
+          GRAPH cgid:graph\\/sources\\/cited { ?s ?p ?o FILTER(?p != prov:wasDerivedFrom)
+                                                OPTIONAL { ?s dcterms:publisher ?org . ?org ?op ?oo } }
+        } ;
+        DROP GRAPH cgid:graph\\/sources\\/cited""")
+    assert _lines(store, RdfFormat.N_QUADS) != expected
+    del store
+    gc.collect()
+    out = run(location, "upgrade")
+    assert "upgraded" in out.stdout
+    assert "already current" in run(location, "upgrade").stdout
+    upgraded = ClaimStore(location)
+    assert _lines(upgraded, RdfFormat.N_QUADS) == expected
+    assert not check.compare(upgraded)
+
+
+def _lines(store, fmt) -> list[str]:
+    """The store's quads as sorted N-Quads lines, the statistics' time left out."""
+    import io
+
+    out = io.BytesIO()
+    store.dump(out, fmt)
+    return sorted(line for line in out.getvalue().decode("utf-8").splitlines()
+                  if "dc/terms/modified" not in line)

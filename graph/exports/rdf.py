@@ -52,11 +52,12 @@ class SubgraphCollector:
             quads += self._graph(NamedNode(row["verdict"]))
         cited = {q.object for q in quads if q.predicate == CITO.cites and q.graph_name == node}
         for source in sorted(cited, key=str):
-            source_quads = self._shared(source, iris.GRAPH_SOURCES)
-            quads += source_quads
-            for q in source_quads:
-                if q.predicate == DCTERMS.publisher and isinstance(q.object, NamedNode):
-                    quads += self._shared(q.object, iris.GRAPH_SOURCES)
+            for graph in (iris.GRAPH_SOURCES, iris.GRAPH_CITED):  # its one description, wherever it is
+                source_quads = self._shared(source, graph)
+                quads += source_quads
+                for q in source_quads:
+                    if q.predicate == DCTERMS.publisher and isinstance(q.object, NamedNode):
+                        quads += self._shared(q.object, graph)
             for q in self.store.store.quads_for_pattern(None, None, source, GRAPH_SOURCE_FINDINGS):
                 quads += self._shared(q.subject, GRAPH_SOURCE_FINDINGS)
         for row in self.store.select("audit-provenance", version=node):
