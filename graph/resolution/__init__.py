@@ -216,7 +216,8 @@ def _decimal(value: float) -> Literal:
 
 def reference_quads(ref: Reference, found: list[Candidate], compared: str) -> list[Quad]:
     g, source = GRAPH_RESOLUTIONS, NamedNode(ref.source)
-    quads = [Quad(source, CG.resolutionSearch, Literal(compared), g)]
+    quads = [Quad(source, CG.resolutionSearch, Literal(compared), g),
+             Quad(source, CG.resolutionSearchIn, NamedNode(ref.version), g)]
     for rank, c in enumerate(found, start=1):
         node = suggestion_iri(ref.source, c.source)
         quads += [Quad(node, RDF.type, CG.ResolutionSuggestion, g), Quad(node, RDF.type, OA.Annotation, g),
@@ -260,6 +261,8 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     else:
         affected = set()
         for version in versions:
+            # what was searched for in this version (whose graph may be gone by now)
+            affected |= {q.subject.value for q in store.quads(None, CG.resolutionSearchIn, version, GRAPH_RESOLUTIONS)}
             for row in store.select("resolve-version-sources", version=version):
                 if row["source"]:
                     affected.add(row["source"])
