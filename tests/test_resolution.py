@@ -190,3 +190,18 @@ def test_cli_suggest_confirm_reject(tmp_path, shared):
     refused = run("resolve", reference, DEXAMETHASONE, check=False)
     assert refused.returncode == 2 and "--reviewer" in refused.stderr
     assert run("check").returncode == 0
+
+
+def test_audit_exports_carry_the_decision(resolving_store):
+    from claimgraph.graph.exports.rdf import SubgraphCollector
+    from claimgraph.graph.exports.rows import article_audit
+
+    store = resolving_store
+    refs, version = references(store), version_of(store)
+    recorded = record_decision(store, refs["2"], DEXAMETHASONE, "confirm", "Dr Audit", note="checked")
+    quads = SubgraphCollector(store).article_quads(version.value)
+    assert any(q.graph_name == NamedNode(recorded.iri) for q in quads)  # the decision's own graph
+    assert any(q.predicate.value.endswith("#identifiedAs") for q in quads)
+    rows = [r for r in article_audit(store, version.value).rows if r["marker"] == "2"]
+    assert rows and all(r["source"] == DEXAMETHASONE and "setid:64b46398" in r["identifiers"] for r in rows)
+    assert all("UNRESOLVED_SOURCE" not in r["findings"] for r in rows)

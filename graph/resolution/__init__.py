@@ -250,6 +250,17 @@ def _quads_about(store: ClaimStore, sources: set[str]) -> list[Quad]:
     return out
 
 
+def audit_quads(store: ClaimStore, sources) -> list[Quad]:
+    """For an audit export of versions citing ``sources``: the decision graphs on them and
+    what the resolutions graph says of them (links, suggestions, what was compared)."""
+    names = {s.value if isinstance(s, NamedNode) else str(s) for s in sources}
+    out = _quads_about(store, names)
+    for source in sorted(names):
+        for row in decision_rows(store, source):
+            out += list(store.quads(None, None, None, NamedNode(row["decision"])))
+    return out
+
+
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     """The pipeline's step: suggestions and confirmed links for what changed (None: all)."""
     digest = pool_digest(store)
