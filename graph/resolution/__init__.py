@@ -119,13 +119,32 @@ def rejected(rows: list[dict]) -> dict[str, set[str]]:
 
 
 # -- what is compared -------------------------------------------------------------------
-def read_pool(store: ClaimStore) -> Pool:
-    pool = Pool()
+# The record pool of each store as last read, by its digest: reading every label section's
+# text is most of a refresh's cost, and the pool only changes when records are loaded (which
+# changes the digest). One entry per store; a store reopened reads it again.
+_POOLS: dict[int, tuple[str, Pool]] = {}
+
+
+def read_pool(store: ClaimStore, digest: str | None = None) -> Pool:
+    """The records candidates are drawn from, with the vocabulary's drug classes."""
+    cached = _POOLS.get(id(store))
+    if digest is not None and cached is not None and cached[0] == digest:
+        pool = cached[1]
+    else:
+        pool = _read_records(store)
+        if digest is not None:
+            _POOLS[id(store)] = (digest, pool)
+    pool.drug_classes, pool.drug_names = {}, {}  # the vocabulary may have grown: read every time (small)
     for row in store.select("resolve-drug-concepts"):
         classes = pool.drug_classes.setdefault(str(row["name"]).casefold(), {row["concept"]})
         if row["ancestor"]:
             classes.add(row["ancestor"])
         pool.drug_names[row["concept"]] = str(row["pref"])
+    return pool
+
+
+def _read_records(store: ClaimStore) -> Pool:
+    pool = Pool()
     for row in store.select("resolve-pool-labels"):
         heading = _label_heading(row)
         pool.labels.append(LabelSection(row["label"], row["version"], row["section"], str(row["text"]), heading,
@@ -289,7 +308,7 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
 def _rewrite(store: ClaimStore, affected: set[str] | None, digest: str, all_decisions: list[dict]) -> None:
     confirmed = in_force(all_decisions)
     refused = rejected(all_decisions)
-    pool = read_pool(store)
+    pool = read_pool(store, digest)
     refs = [r for r in read_references(store) if affected is None or r.source in affected]
     inserts: list[Quad] = [Quad(GRAPH_RESOLUTIONS, CG.poolDigest, Literal(digest), GRAPH_RESOLUTIONS)]
     for ref in refs:

@@ -56,7 +56,7 @@ _WORD = re.compile(r"[A-Za-z0-9]+")
 
 def words(text: str) -> list[tuple[str, int, int]]:
     """(lower-cased word, start, end) of every word of ``text``."""
-    return [(m.group().casefold(), m.start(), m.end()) for m in _WORD.finditer(text or "")]
+    return [(m.group().lower(), m.start(), m.end()) for m in _WORD.finditer(text or "")]
 
 
 def stem(word: str) -> str:
@@ -111,13 +111,14 @@ class LabelSection:
     text: str
     heading: str  # "“PRECAUTIONS › Neuro-psychiatric” (LOINC 42232-9 PRECAUTIONS SECTION)"
     names: set[str]  # generic and product names, lower-cased
-    _words: list | None = None
+    _plain: list | None = None
 
     @property
-    def spans(self) -> list[tuple[str, int, int]]:
-        if self._words is None:
-            self._words = words(self.text)
-        return self._words
+    def plain(self) -> list[str]:
+        """The section's words, lower-cased (``findall`` in C: offsets only for a match, ``words``)."""
+        if self._plain is None:
+            self._plain = [w.lower() for w in _WORD.findall(self.text)]
+        return self._plain
 
 
 @dataclass
@@ -153,7 +154,7 @@ class Pool:
         if self._shingles is None:
             self._shingles = {}
             for i, section in enumerate(self.labels):
-                plain = [w for w, _, _ in section.spans]
+                plain = section.plain
                 for j in range(len(plain) - _SHINGLE + 1):
                     self._shingles.setdefault(tuple(plain[j:j + _SHINGLE]), []).append((i, j))
         return self._shingles
@@ -217,12 +218,12 @@ def shared_runs(q: list[str], pool: Pool) -> dict[int, tuple[int, int, int]]:
     best: dict[int, tuple[int, int, int]] = {}
     for i in range(len(q) - _SHINGLE + 1):
         for n, j in pool.shingles.get(tuple(q[i:i + _SHINGLE]), ()):
-            plain = pool.labels[n].spans
+            plain = pool.labels[n].plain
             a, b, run, skips = i, j, 0, 0
             while a < len(q) and b < len(plain):
-                if q[a] == plain[b][0]:
+                if q[a] == plain[b]:
                     run += 1
-                elif skips < 3 and a + 1 < len(q) and b + 1 < len(plain) and q[a + 1] == plain[b + 1][0]:
+                elif skips < 3 and a + 1 < len(q) and b + 1 < len(plain) and q[a + 1] == plain[b + 1]:
                     skips += 1  # one word differs, the next agree again
                 else:
                     break
@@ -233,13 +234,13 @@ def shared_runs(q: list[str], pool: Pool) -> dict[int, tuple[int, int, int]]:
 
 
 def label_candidates(pool: Pool, ref: Reference) -> list[Candidate]:
-    quote = [w for w, _, _ in words(ref.section_text)]
+    quote = [w.lower() for w in _WORD.findall(ref.section_text)]
     by_label: dict[str, Candidate] = {}
     for n, (run, start, end) in sorted(shared_runs(quote, pool).items()):
         if run < MIN_QUOTE_WORDS:
             continue
         section = pool.labels[n]
-        spans = section.spans
+        spans = words(section.text)
         passage = section.text[spans[start][1]:spans[end - 1][2]]
         narrowed = _narrowing(pool, ref, section.names)
         score = 0.7 + 0.25 * min(run, 60) / 60 + (0.05 if narrowed else 0.0)
