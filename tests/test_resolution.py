@@ -205,3 +205,20 @@ def test_audit_exports_carry_the_decision(resolving_store):
     rows = [r for r in article_audit(store, version.value).rows if r["marker"] == "2"]
     assert rows and all(r["source"] == DEXAMETHASONE and "setid:64b46398" in r["identifiers"] for r in rows)
     assert all("UNRESOLVED_SOURCE" not in r["findings"] for r in rows)
+
+
+def test_a_confirmation_carries_over_to_a_new_version_of_the_article(resolving_store, load_paths, tmp_path):
+    """The reference node is the article's and the marker's, not the version's: a new
+    version citing [2] again is read as citing the label; its old version keeps its graph."""
+    store = resolving_store
+    refs, old = references(store), version_of(store)
+    record_decision(store, refs["2"], DEXAMETHASONE, "confirm", "Dr Carry")
+    changed = tmp_path / "myopathy-necrosis.txt"
+    changed.write_text(SEED.read_text(encoding="utf-8") + "\nA sentence added in a later edition.\n", encoding="utf-8")
+    load_paths(changed)
+    new = version_of(store)
+    assert new != old and references(store)["2"] == refs["2"]
+    marker = next(m for m in citations(store, version=new.value) if m["label"] == "2")
+    assert marker["source"]["iri"] == DEXAMETHASONE
+    assert refs["2"] not in {r["source"] for r in store.select("audit-unresolved-sources", version=new)}
+    assert check.compare(store) == []
