@@ -222,3 +222,18 @@ def test_a_confirmation_carries_over_to_a_new_version_of_the_article(resolving_s
     assert marker["source"]["iri"] == DEXAMETHASONE
     assert refs["2"] not in {r["source"] for r in store.select("audit-unresolved-sources", version=new)}
     assert check.compare(store) == []
+
+
+def test_which_confirmation_is_in_force():
+    """Per (reference, record) the latest decision counts; of the records left confirmed, the
+    latest confirmation wins; a withdrawal takes a record back without blacklisting it."""
+    def row(n, body, action):
+        return {"target": "R", "body": body, "action_name": action, "time": f"2026-01-0{n}T00:00:00Z",
+                "decision": f"d{n}"}
+
+    rows = [row(1, "A", "confirm"), row(2, "B", "confirm")]
+    assert resolution.in_force(rows) == {"R": ("B", "d2")}
+    rows.append(row(3, "B", "reject"))
+    assert resolution.in_force(rows) == {"R": ("A", "d1")} and resolution.rejected(rows) == {"R": {"B"}}
+    rows.append(row(4, "A", "withdraw"))
+    assert resolution.in_force(rows) == {} and resolution.rejected(rows) == {"R": {"B"}}

@@ -50,11 +50,7 @@ ACTION_NAMES = {term.value: name for name, term in ACTIONS.items()}
 # -- reading --------------------------------------------------------------------------
 def identified(store: ClaimStore, sources) -> dict[str, str]:
     """Unresolved source IRI -> the record a confirmation identifies it as (only those that have one)."""
-    found: dict[str, str] = {}
-    for chunk in derived.chunks(sources):
-        for row in store.select(queries.with_iri_values("resolve-identified", source=chunk)):
-            found[row["source"]] = row["target"]
-    return found
+    return {source: target for source, (target, _) in identified_with_decision(store, sources).items()}
 
 
 def identified_with_decision(store: ClaimStore, sources) -> dict[str, tuple[str, str]]:
@@ -97,13 +93,11 @@ def in_force(rows: list[dict]) -> dict[str, tuple[str, str]]:
     latest: dict[tuple[str, str], dict] = {}
     for row in rows:
         latest[(row["target"], row["body"])] = row
-    result: dict[str, tuple[str, str, str]] = {}
-    for (target, body), row in latest.items():
-        if row["action_name"] == CONFIRM:
-            key = (str(row["time"]), row["decision"])
-            if target not in result or key > result[target][2:]:
-                result[target] = (body, row["decision"], *key)
-    return {target: (body, decision) for target, (body, decision, *_) in result.items()}
+    result: dict[str, tuple[str, str]] = {}
+    for row in sorted(latest.values(), key=lambda r: (str(r["time"]), r["decision"])):
+        if row["action_name"] == CONFIRM:  # a later confirmation of another record wins
+            result[row["target"]] = (row["body"], row["decision"])
+    return result
 
 
 def rejected(rows: list[dict]) -> dict[str, set[str]]:
