@@ -329,6 +329,8 @@ from claimgraph import serve_cli  # noqa: E402  (serve, demo)
 main.add_command(serve_cli.serve); main.add_command(serve_cli.demo)
 from claimgraph import sources_cli  # noqa: E402  (export sources)
 export.add_command(sources_cli.export_sources_command)
+from claimgraph import resolve_cli  # noqa: E402  (resolve)
+main.add_command(resolve_cli.resolve)
 
 if __name__ == "__main__":  # pragma: no cover
     main()

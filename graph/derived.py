@@ -47,9 +47,10 @@ from .store import ClaimStore
 log = logging.getLogger("claimgraph.derived")
 
 # Modules of claimgraph.graph with a refresh(store, versions) function, in run order.
-# "sources" first: it folds merged source nodes and sets evidence levels the others read;
+# "resolution" first: the references reviewers identified, which the others follow;
+# then "sources": it folds merged source nodes and sets evidence levels the others read;
 # "finding_lists" after "search", whose tables say which versions are current.
-DERIVED_MODULES: list[str] = ["sources", "findings", "search", "finding_lists", "examples", "statistics"]
+DERIVED_MODULES: list[str] = ["resolution", "sources", "findings", "search", "finding_lists", "examples", "statistics"]
 
 GRAPH_CHANGES = iris.GRAPH_CHANGES
 PENDING = CG.pendingRefresh

@@ -163,11 +163,15 @@ def _known(store, sources, new_graphs=None, whole_store=True):
 def _recompute(store, rows, *, new_graphs=None, whole_store=True) -> None:
     from pyoxigraph import Literal, NamedNode, Quad
 
-    known = _known(store, {row["source"] for row in rows}, new_graphs, whole_store)
+    from .resolution import identified
+
+    # A reference a reviewer identified (graph/resolution) has the level of the record it is.
+    resolved = identified(store, {row["source"] for row in rows})
+    known = _known(store, {resolved.get(row["source"], row["source"]) for row in rows}, new_graphs, whole_store)
     deletes, inserts, claims = [], [], set()
     for row in rows:
         graph, citation = NamedNode(row["graph"]), NamedNode(row["citation"])
-        kinds, types, strength = known[row["source"]]
+        kinds, types, strength = known[resolved.get(row["source"], row["source"])]
         level = level_for_known(kinds, types)
         if row["level"] != level.iri.value:
             if row["level"]:

@@ -13,7 +13,7 @@ from urllib.parse import unquote, urlsplit
 
 from pyoxigraph import NamedNode
 
-from . import evidence, iris, queries
+from . import evidence, iris, queries, resolution
 from .namespaces import CG, DCTERMS, FABIO, PRISM, RDF, RDFS, SKOS
 from .store import ClaimStore
 
@@ -142,6 +142,10 @@ def citations(store: ClaimStore, **binding) -> list[dict]:
         binding = {**binding, "version": found[0]["version"]}
     rows = store.select("page-citations-markers", **{k: NamedNode(v) for k, v in binding.items()})
     rows.sort(key=lambda row: (row["claim"], row["marker"]))
+    resolved = resolution.identified_with_decision(store, {row["source"] for row in rows if row["source"]})
+    for row in rows:  # a reference a reviewer identified reads as the record (graph/resolution)
+        if row["source"] in resolved:
+            row["cited_as"], (row["source"], row["decision"]) = row["source"], resolved[row["source"]]
     cards = {}
     for version, sources in _sources_by_version(rows).items():
         cards.update({(version, source): card for source, card in source_cards(store, version, sources).items()})
@@ -152,6 +156,7 @@ def citations(store: ClaimStore, **binding) -> list[dict]:
         source = None
         if row["source"]:
             source = _source_entry(row["source"], cards[(row["version"], row["source"])], row["ref_text"])
+            source["cited_as"], source["decision"] = row.get("cited_as"), row.get("decision")
         markers[row["marker"]] = {
             "iri": row["marker"], "claim": row["claim"], "label": row["label"],
             "start": row["start"], "end": row["end"], "anchor": anchor_of(row["marker"]),

@@ -44,6 +44,7 @@ from pyoxigraph import NamedNode
 from . import derived, evidence
 from . import queries, search_sources
 from .iris import GRAPH_CITED, GRAPH_SOURCES
+from .resolution import identified
 from .namespaces import CG
 from .store import ClaimStore, solution_rows
 
@@ -527,11 +528,17 @@ def _concept_docs(store: ClaimStore) -> Iterator[_Doc]:
 def _claim_docs(store: ClaimStore, version: str | None, labels: dict[str, str]) -> Iterator[_Doc]:
     bindings = {"version": NamedNode(version)} if version else {}
     links: dict[str, list[tuple[str, str]]] = {}
-    for row in store.select("search-claim-links", **bindings):
-        links.setdefault(row["claim"], []).append((row["link"], row["target"]))
+    link_rows = store.select("search-claim-links", **bindings)
+    marker_rows = store.select("search-claim-markers", **bindings)
+    # A reference a reviewer identified (graph/resolution) is indexed as citing the record.
+    resolved = identified(store, {r["target"] for r in link_rows if r["link"] == "cites"})
+    for row in link_rows:
+        target = resolved.get(row["target"], row["target"]) if row["link"] == "cites" else row["target"]
+        links.setdefault(row["claim"], []).append((row["link"], target))
     cite_labels: dict[str, dict[str, list[str]]] = {}
-    for row in store.select("search-claim-markers", **bindings):
-        cite_labels.setdefault(row["claim"], {}).setdefault(row["source"], []).append(str(row["label"]))
+    for row in marker_rows:
+        source = resolved.get(row["source"], row["source"])
+        cite_labels.setdefault(row["claim"], {}).setdefault(source, []).append(str(row["label"]))
     for row in store.select("search-claims", **bindings):
         claim = row["claim"]
         article = _clean(row["article_title"]) or _local_name(row["version"])

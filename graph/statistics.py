@@ -61,8 +61,9 @@ DATASET = NamedNode(ID + "dataset")
 DEFAULT_GRAPH = NamedNode(ID + "dataset/default")
 COUNTS_FILE = "statistics.sqlite"
 # Graphs that every article load may change besides the versions it writes.
-_SHARED_GRAPHS = (iris.GRAPH_PROVENANCE, iris.GRAPH_SOURCES, iris.GRAPH_CITED, NamedNode(ID + "graph/findings/sources"),
-                  NamedNode(ID + "graph/examples"))
+_SHARED_GRAPHS = (iris.GRAPH_PROVENANCE, iris.GRAPH_SOURCES, iris.GRAPH_CITED,
+                  NamedNode(ID + "graph/findings/sources"), NamedNode(ID + "graph/examples"),
+                  NamedNode(ID + "graph/resolutions"))
 # Graphs that grow with every load, whatever its size: the provenance graph (one
 # activity per load; 110 000 triples, 73 ms to count, after 10 000 loads). A small
 # load leaves their counts to the next read of the figures (``ensure_current``), with

@@ -14,7 +14,7 @@ from typing import BinaryIO, Iterable, Iterator
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
-from claimgraph.graph import iris
+from claimgraph.graph import iris, resolution
 from claimgraph.graph.findings import GRAPH_SOURCE_FINDINGS, findings_graph
 from claimgraph.graph.namespaces import C4O, CG, CITO, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, XSD
 from claimgraph.graph.store import ClaimStore
@@ -60,6 +60,10 @@ class SubgraphCollector:
                         quads += self._shared(q.object, graph)
             for q in self.store.store.quads_for_pattern(None, None, source, GRAPH_SOURCE_FINDINGS):
                 quads += self._shared(q.subject, GRAPH_SOURCE_FINDINGS)
+        # Reviewers' decisions on what its references are, and the records they identified.
+        for target in sorted(set(resolution.identified(self.store, cited).values())):
+            quads += self._shared(NamedNode(target), iris.GRAPH_SOURCES)
+        quads += resolution.audit_quads(self.store, cited)
         for row in self.store.select("audit-provenance", version=node):
             for subject in (row["activity"], row["file"]):
                 quads += self._shared(NamedNode(subject), iris.GRAPH_PROVENANCE)

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import reviews
+from claimgraph.graph import resolution, reviews
 from claimgraph.graph.findings import SEVERITY_NAMES, version_finding_rows
 from claimgraph.graph.pages import source_cards
 from claimgraph.graph.search import SOURCE_KINDS
@@ -67,6 +67,9 @@ def article_audit(store: ClaimStore, version: str) -> ArticleAudit:
     claims: dict[str, dict] = {}
     seen_markers: set[tuple[str, str | None]] = set()
     rows = store.select("audit-rows", version=node)
+    resolved = resolution.identified(store, {r["source"] for r in rows if r["source"]})
+    for r in rows:  # a reference a reviewer identified is audited as the record (graph/resolution)
+        r["source"] = resolved.get(r["source"], r["source"])
     cards = source_cards(store, version, {r["source"] for r in rows if r["source"]})
     for r in rows:
         key = (r["claim"], r["label"])
