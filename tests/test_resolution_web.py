@@ -46,7 +46,8 @@ def test_card_shows_the_suggestion_and_a_reviewer_confirms_in_one_click(client, 
 
     # No reviewer: refused. Logged in without the CSRF token: refused.
     assert client.post("/resolve", data={"reference": refs["2"], "source": DEXAMETHASONE}).status_code == 401
-    client.post("/reviews/login", data={"token": TOKEN, "next": page_path(version)})
+    client.post("/reviews/login", data={"token": TOKEN, "next": page_path(version),
+                                        "csrf_token": _csrf(source_page)})  # login is CSRF-protected too
     page = client.get(page_path(version)).get_data(as_text=True)
     assert client.post("/resolve", data={"reference": refs["2"], "source": DEXAMETHASONE}).status_code == 403
     assert 'value="confirm"' in page
