@@ -98,3 +98,54 @@ def test_writers_say_what_works_while_a_server_holds_the_store(tmp_path):
         assert json.loads(run(store_dir, "stats", "--json").stdout)["claims"] == 25  # readers still work
     finally:
         del holder
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def test_demo_shows_progress_names_each_file_once_and_prints_a_reviewer_token(tmp_path, shared):
+    """`make run` is `claimgraph demo`: it says what it loads as it goes, and a reviewer can
+    log in with the printed token and record a verdict in the browser's form."""
+    import os
+    import re
+    import subprocess
+    import sys
+
+    import requests
+
+    port = _free_port()
+    env = {**os.environ, "CLAIMGRAPH_SHARED": str(shared)}
+    for name in ("CLAIMGRAPH_REVIEWER_TOKENS", "CLAIMGRAPH_SECRET_KEY"):
+        env.pop(name, None)
+    server = subprocess.Popen([sys.executable, "-m", "claimgraph", "--store", str(tmp_path / "store"), "demo",
+                               "--port", str(port), "--query-workers", "1"],
+                              stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
+    try:
+        lines = []
+        for line in server.stderr:  # until the server is up
+            lines.append(line.rstrip("\n"))
+            if line.startswith("Serving on"):
+                break
+        said = "\n".join(lines)
+        assert server.poll() is None, said
+        loaded = [line for line in lines if re.match(r"  \[\d/\d\] ", line)]
+        assert [line.split()[0] for line in loaded] == ["[1/4]", "[2/4]", "[3/4]", "[4/4]"], said
+        assert sum("myopathy-necrosis.txt" in line for line in lines) == 1, said
+        assert "51 article(s)" in said and "ERROR" not in said and "Warning" not in said
+        assert len(lines) < 15, said
+        token = re.search(r"demo reviewer: log in at (http://\S+/reviews) with the token (\S+)", said)
+        assert token, said
+        browser = requests.Session()
+        page = browser.get(token.group(1), timeout=30)
+        assert page.status_code == 200 and "Log in" in page.text
+        done = browser.post(token.group(1) + "/login", data={"token": token.group(2), "next": "/reviews"},
+                            timeout=30)
+        assert done.status_code == 200 and "Demo reviewer" in done.text, done.text[:500]
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
