@@ -49,7 +49,7 @@ def _blueprints():
     """Each area module has ``register(app)``; missing areas are simply absent."""
     import importlib
 
-    for name in ("security", "health", "sparql", "pages", "exports", "reviews", "search", "findings", "network", "loading"):
+    for name in ("security", "health", "sparql", "pages", "exports", "reviews", "search", "findings", "network", "loading", "about"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:
