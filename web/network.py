@@ -1,6 +1,6 @@
 """``/network``: the evidence network (``graph/analytics.py``) as a page and as
 GraphML / GEXF downloads; ``/picture?iri=…``: the provenance picture of a
-claim, source or article as SVG (``graph/picture.py``).
+claim, source or article as SVG (``web/picture.py`` draws what ``graph/picture.py`` reads).
 
 The network is computed over the whole graph: seconds on a large store (15 s on
 10 000 articles). So the page's overview is kept per process and served stale
@@ -20,8 +20,9 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from claimgraph.graph import analytics, picture, search
+from claimgraph.graph import analytics, search
 
+from . import picture
 from .db import get_store
 from .errors import error_response
 from .linked_data import base_iri, page_path
@@ -139,3 +140,4 @@ def picture_svg():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.jinja_env.globals["picture_styles"] = picture.STYLES  # _picture.html's legend
