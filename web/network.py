@@ -140,4 +140,4 @@ def picture_svg():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.jinja_env.globals["picture_styles"] = picture.STYLES  # _picture.html's legend
+    app.jinja_env.globals["picture_legend"] = picture.PAGE_LEGEND  # _picture.html's legend

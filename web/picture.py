@@ -18,6 +18,7 @@ import textwrap
 from dataclasses import dataclass
 from html import escape
 from typing import Callable
+from urllib.parse import quote
 
 import networkx as nx
 
@@ -45,6 +46,17 @@ STYLES = {
     "drug": ("#e0f2f1", "#00695c", "drug named in a claim"),
     "more": ("#ffffff", "#9e9e9e", "more not shown"),
 }
+
+
+def _swatch(fill: str, stroke: str) -> str:
+    svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="22" height="13"><rect x=".5" y=".5" width="21" '
+           f'height="12" rx="3" fill="{fill}" stroke="{stroke}"/></svg>')
+    return "data:image/svg+xml," + quote(svg)
+
+
+# The legend the pages show below the picture, as HTML: (meaning, swatch image URL).
+PAGE_LEGEND = [(meaning, _swatch(fill, stroke)) for style, (fill, stroke, meaning) in STYLES.items()
+               if style != "more"]
 BOX_WIDTH, COLUMN_GAP, ROW_GAP = 210, 56, 12
 LINE_HEIGHT, CHARS_PER_LINE, MAX_LINES = 15, 28, 3
 MARGIN, HEADER, LEGEND_ROW, ARTICLE_LINE = 16, 40, 20, 24
