@@ -48,14 +48,15 @@ STYLES = {
 }
 
 
-def _swatch(fill: str, stroke: str) -> str:
+def swatch(fill: str, stroke: str) -> str:
+    """A legend swatch as a data: URL image (the pages hold no inline SVG)."""
     svg = (f'<svg xmlns="http://www.w3.org/2000/svg" width="22" height="13"><rect x=".5" y=".5" width="21" '
            f'height="12" rx="3" fill="{fill}" stroke="{stroke}"/></svg>')
     return "data:image/svg+xml," + quote(svg)
 
 
 # The legend the pages show below the picture, as HTML: (meaning, swatch image URL).
-PAGE_LEGEND = [(meaning, _swatch(fill, stroke)) for style, (fill, stroke, meaning) in STYLES.items()
+PAGE_LEGEND = [(meaning, swatch(fill, stroke)) for style, (fill, stroke, meaning) in STYLES.items()
                if style != "more"]
 BOX_WIDTH, COLUMN_GAP, ROW_GAP = 210, 56, 12
 LINE_HEIGHT, CHARS_PER_LINE, MAX_LINES = 15, 28, 3
