@@ -23,7 +23,7 @@ from .errors import error_response
 # The two stylesheets the query editor's results table (YASR's column resizer, vendored)
 # writes into the page, allowed by their exact text's hash and nothing else: the grip
 # rules (blocked, the table lost its fixed layout and grew thousands of pixels wide) and
-# the cursor while a column is dragged. tests/test_query_editor_browser.py recomputes
+# the cursor while a column is dragged. tests/test_vendored_assets.py recomputes
 # them from the vendored file.
 VENDORED_STYLE_HASHES = ("'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
                          "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='")
