@@ -9,12 +9,15 @@ PORT ?= 8080
 
 setup: $(VENV)/.installed
 
+# Quiet but not silent: one line per step (pip --quiet says nothing for a minute).
 $(VENV)/.installed: pyproject.toml $(wildcard package.json package-lock.json)
-	python3 -m venv $(VENV)
-	$(PY) -m pip install --quiet --upgrade pip
-	$(PY) -m pip install --quiet -e '.[test]'
-	@if [ -f package.json ]; then npm ci --no-audit --no-fund --loglevel=error && $(PY) scripts/vendor_assets.py; fi
-	touch $@
+	@echo "setup: creating $(VENV) and installing claimgraph with its Python packages (a minute or two the first time)"
+	@python3 -m venv $(VENV)
+	@$(PY) -m pip install --quiet --upgrade pip
+	@$(PY) -m pip install --quiet -e '.[test]'
+	@if [ -f package.json ]; then echo "setup: fetching the browser assets (npm ci) and vendoring them"; \
+	  npm ci --no-audit --no-fund --loglevel=error && $(PY) scripts/vendor_assets.py; fi
+	@touch $@
 
 # Debian's chromium drives the browser tests (Playwright uses it; no browser download).
 system-deps:

@@ -8,6 +8,10 @@ import sys
 
 import click
 
+# While a server holds the store: it keeps the index in step after each load through it.
+REINDEX_INSTEAD = ("stop it, run reindex, then start it again (the server keeps the index in step "
+                   "after every load through it, so it seldom needs one)")
+
 
 def _print_drift(title: str, report: dict) -> None:
     click.echo(title)
@@ -24,7 +28,7 @@ def reindex(ctx, check: bool, as_json: bool) -> None:
     """Rebuild the search index and derived data from the store; report drift."""
     from claimgraph.graph import derived, search
 
-    store = ctx.store()
+    store = ctx.store(instead=REINDEX_INSTEAD)
     before = search.drift(store)
     after = None
     if not check:

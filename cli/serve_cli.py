@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import os
 import secrets
@@ -200,23 +201,64 @@ def serve(ctx: Context, port: int, **options) -> None:
     run_server(store, port=port, **options)
 
 
+DEMO_REVIEWER = "Demo reviewer"
+
+
+def demo_files() -> list[Path]:
+    """The bundled examples, file by file, and the seed from ../shared unless the examples
+    already hold a file of its name (they bundle it: it was loaded and printed twice)."""
+    from claimgraph.loaders import iter_input_files
+
+    shared = Path(os.environ.get("CLAIMGRAPH_SHARED", REPO.parent / "shared"))
+    folders = [REPO / "examples" / part for part in ("articles", "labels", "guidelines")]
+    files = list(iter_input_files(p for p in folders if p.exists()))
+    seed = shared / "data" / "seeds" / "myopathy-necrosis.txt"
+    if seed.exists() and seed.name not in {f.name for f in files}:
+        files.append(seed)
+    if not files:
+        raise click.ClickException(f"nothing to load: neither {REPO / 'examples'} nor the seed in {shared}")
+    return files
+
+
+def _say(text: str, **kwargs) -> None:
+    click.echo(text, err=True, **kwargs)
+
+
+def _demo_reviewer(host: str, port: int, url_prefix: str) -> None:
+    """A reviewer for this run (token printed), so that a verdict can be recorded in the
+    browser. ``create_app`` reads CLAIMGRAPH_* variables; ones already set are kept."""
+    if not os.environ.get("CLAIMGRAPH_REVIEWER_TOKENS"):
+        token = secrets.token_hex(10)
+        os.environ["CLAIMGRAPH_REVIEWER_TOKENS"] = json.dumps({token: DEMO_REVIEWER})
+        shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
+        _say(f"demo reviewer: log in at http://{shown_host}:{port}{url_prefix}/reviews with the token {token}")
+    os.environ.setdefault("CLAIMGRAPH_SECRET_KEY", secrets.token_hex(32))  # signs the login session
+
+
 @click.command()
 @click.option("--port", default=8080, show_default=True, type=int)
 @_server_options
 @pass_ctx
 def demo(ctx: Context, port: int, **options) -> None:
-    """Load the bundled examples (articles, labels, guidelines) and the seed, then serve them."""
+    """Load the bundled examples (articles, labels, guidelines) and the seed, then serve them
+    with a demo reviewer whose token is printed."""
+    from claimgraph.commands import LOAD_INSTEAD
     from claimgraph.graph.batch import load_files
 
-    shared = Path(os.environ.get("CLAIMGRAPH_SHARED", REPO.parent / "shared"))
-    candidates = [REPO / "examples" / part for part in ("articles", "labels", "guidelines")]
-    candidates.append(shared / "data" / "seeds" / "myopathy-necrosis.txt")
-    paths = [p for p in candidates if p.exists()]
-    if not paths:
-        raise click.ClickException(f"nothing to load: neither {REPO / 'examples'} nor the seed in {shared}")
-    store = ctx.store()
-    for outcome in load_files(store, paths, progress=True):
-        state = "ok" if outcome.ok else "ERROR " + "; ".join(outcome.errors)[:200]
-        click.echo(f"loaded {Path(outcome.path).name}: {state}", err=True)
+    files = demo_files()
+    store = ctx.store(instead=LOAD_INSTEAD)
+    _say(f"loading {len(files)} example file(s) into {store.path}")
+    for number, path in enumerate(files, 1):
+        _say(f"  [{number}/{len(files)}] {path.name} ... ", nl=False)
+        started = time.monotonic()
+        (outcome,) = load_files(store, [path])
+        state = f"{len(outcome.articles)} article(s)" if outcome.articles else f"{outcome.sources} source(s)"
+        if not outcome.ok:
+            state = "ERROR " + "; ".join(outcome.errors)[:200]
+        _say(f"{state} ({time.monotonic() - started:.1f} s)")
+    _say("computing the statistics and the findings lists ... ", nl=False)
+    started = time.monotonic()
     _prepare(store)
+    _say(f"done ({time.monotonic() - started:.1f} s)")
+    _demo_reviewer(options["host"], port, options["url_prefix"])
     run_server(store, port=port, **options)

@@ -14,12 +14,16 @@ from claimgraph.graph.source_export import FORMATS
 @click.pass_obj
 def export_sources_command(ctx, fmt: str, output: str) -> None:
     """Every titled source (studies, guidelines, drug labels) as BibTeX, RIS or CSL-JSON."""
-    from claimgraph.graph.source_export import export_sources
+    from claimgraph.graph.source_export import stored_sources, write_rows
 
-    text = export_sources(ctx.store(read_only=True), fmt)
+    rows = stored_sources(ctx.store(read_only=True))
+    if not rows:  # an empty file saying "wrote bibtex" looked like success
+        raise click.ClickException(f"nothing to export: the store at {ctx.location} holds no titled source "
+                                   "(load articles or source records first); nothing written")
+    text = write_rows(rows, fmt)
     if output == "-":
         click.echo(text, nl=False)
     else:
         with open(output, "w", encoding="utf-8") as handle:
             handle.write(text)
-        click.echo(f"wrote {fmt} to {output}", err=True)
+        click.echo(f"wrote {len(rows)} source(s) as {fmt} to {output}", err=True)

@@ -88,6 +88,27 @@ def _tail(iri: str) -> str:
     return iri.rstrip("/").rsplit("/", 1)[-1]
 
 
+def display_title(label: str) -> str:
+    """A source's name for tables and the drawing. A source known only by its URL is
+    named by it ("[1] https://www.example.org/evidence-cbt-depression/"): shown as
+    "example.org › evidence cbt depression", its host and last path segment read by
+    urllib rather than raw. Any other label is kept."""
+    from urllib.parse import unquote, urlsplit
+
+    text = label.strip()
+    marker, _, rest = text.partition(" ")
+    if marker.startswith("[") and marker.endswith("]") and rest:
+        text = rest.strip()
+    if " " in text or not text.startswith(("http://", "https://")):
+        return label
+    url = urlsplit(text)
+    host = (url.hostname or "").removeprefix("www.")
+    segment = unquote(url.path.rstrip("/").rsplit("/", 1)[-1])
+    segment = segment.rsplit(".", 1)[0] if segment.endswith((".html", ".htm", ".shtml", ".php", ".aspx")) else segment
+    words = " ".join(segment.replace("-", " ").replace("_", " ").split())
+    return f"{host} › {words}" if words else host or label
+
+
 def nodes_of(graph: nx.DiGraph, node_type: str) -> list[str]:
     return [n for n, data in graph.nodes(data=True) if data["type"] == node_type]
 
@@ -109,7 +130,7 @@ def source_uses(graph: nx.DiGraph) -> list[SourceUse]:
         claims = [c for c in graph.predecessors(source) if graph.nodes[c]["type"] == "claim"]
         articles = {graph.nodes[c]["article"] for c in claims}
         data = graph.nodes[source]
-        uses.append(SourceUse(source, data["label"], data["kind"], data["level"], len(claims),
+        uses.append(SourceUse(source, display_title(data["label"]), data["kind"], data["level"], len(claims),
                               len(articles)))
     return uses
 
@@ -162,7 +183,7 @@ def cocitation_clusters(graph: nx.DiGraph, limit: int = 20) -> list[Cluster]:
         articles = sorted({graph.nodes[c]["article"] for c in claims})
         members = sorted(community)
         clusters.append(Cluster(members, claims, articles,
-                                {n: graph.nodes[n]["label"] for n in members + articles}))
+                                {n: display_title(graph.nodes[n]["label"]) for n in members + articles}))
     clusters.sort(key=lambda c: (-len(c.articles), -len(c.claims), -len(c.sources), c.sources))
     return clusters[:limit]
 

@@ -291,17 +291,41 @@ def uncited_claims(store: ClaimStore) -> int:
         return conn.execute("SELECT COALESCE(SUM(uncited), 0) FROM versions WHERE current = 1").fetchone()[0]
 
 
+# The article list's orders (name -> ORDER BY), each ending in the IRI so pages never overlap.
+ARTICLE_ORDERS = {
+    "recent": "loaded DESC, title, iri",  # as page-home-articles.rq, along versions_recent
+    "title": "title COLLATE NOCASE, iri",
+    "claims": "claims DESC, title COLLATE NOCASE, iri",
+    "uncited": "uncited DESC, title COLLATE NOCASE, iri",
+}
+
+
+def articles_page(store: ClaimStore, *, order: str = "recent", contains: str = "", page: int = 1,
+                  per_page: int = 50) -> Paged:
+    """One page of the current article versions in ``order`` (a key of ARTICLE_ORDERS),
+    those whose title contains ``contains`` (any case) when given; read from the
+    page-list index's ``versions`` table."""
+    order_by = ARTICLE_ORDERS[order]
+    where, params = "current = 1 AND title IS NOT NULL", []
+    if contains.strip():
+        escaped = contains.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        where += " AND title LIKE ? ESCAPE '\\'"
+        params.append(f"%{escaped}%")
+    page = max(1, page)
+    with reading(store) as conn:
+        conn.row_factory = sqlite3.Row
+        total = conn.execute(f"SELECT COUNT(*) FROM versions WHERE {where}", params).fetchone()[0]
+        rows = conn.execute(
+            f"SELECT iri AS version, title, number, claims, uncited, loaded FROM versions WHERE {where} "
+            f"ORDER BY {order_by} LIMIT ? OFFSET ?", (*params, per_page, _offset(page, per_page))).fetchall()
+    return Paged(total=total, page=page, per_page=per_page, items=[dict(row) for row in rows])
+
+
 def recent_articles(store: ClaimStore, limit: int = 50) -> list[dict]:
     """Current article versions, most recently loaded first (then by title), as
     page-home-articles.rq lists them; read along the versions_recent index."""
-    with reading(store) as conn:
-        conn.row_factory = sqlite3.Row
-        rows = conn.execute(
-            "SELECT iri AS version, title, number, claims, uncited, loaded FROM versions "
-            "WHERE current = 1 AND title IS NOT NULL ORDER BY loaded DESC, title, iri LIMIT ?",
-            (limit,)).fetchall()
-    return [dict(row) for row in rows]
+    return articles_page(store, per_page=limit).items
 
 
 __all__ = ["Paged", "reading", "citing_claims", "citing_article_count", "related_claims", "concept_and_narrower",
-           "concept_claims", "concepts_named", "evidence_cells", "home_lists", "recent_articles", "uncited_claims"]
+           "concept_claims", "concepts_named", "evidence_cells", "home_lists", "articles_page", "ARTICLE_ORDERS", "recent_articles", "uncited_claims"]

@@ -18,13 +18,16 @@ from .search import SOURCE_KINDS
 from .store import ClaimStore
 
 TOP_CONCEPTS = 12
-HOME_ARTICLES = 50  # as page-home-articles.rq's LIMIT
+HOME_ARTICLES = 50  # a page of the home's article list; as page-home-articles.rq's LIMIT
 CLAIMS_PER_PAGE = 50  # claims listed per page on source and concept pages
 _KIND_NAMES_BY_INDEX_KIND = {name: KIND_NAMES[iri] for iri, name in SOURCE_KINDS.items()}
 
 
-def home_page(store: ClaimStore) -> dict:
+def home_page(store: ClaimStore, *, order: str = "recent", contains: str = "", page: int = 1) -> dict:
+    """The home page; its article list in ``order`` (page_lists.ARTICLE_ORDERS), only
+    titles containing ``contains``, page ``page`` of HOME_ARTICLES."""
     lists = page_lists.home_lists(store, top=TOP_CONCEPTS)
+    articles = page_lists.articles_page(store, order=order, contains=contains, page=page, per_page=HOME_ARTICLES)
     counts = lists["counts"]
     claims = counts["claims"]
     return {
@@ -40,7 +43,8 @@ def home_page(store: ClaimStore) -> dict:
                              "sources": row["sources"], "resolved": row["resolved"]}
                             for row in lists["sources_by_kind"]],
         "top_drugs": lists["top_drugs"], "top_conditions": lists["top_conditions"],
-        "articles": page_lists.recent_articles(store, HOME_ARTICLES),
+        "articles": articles.items, "article_paging": articles.as_dict(),
+        "article_list": {"order": order, "contains": contains, "orders": list(page_lists.ARTICLE_ORDERS)},
         "loads": recent_loads(store),
         "table": [{"count": name, "value": value} for name, value in counts.items()],
     }

@@ -133,3 +133,12 @@ def latest_by_claim(store: ClaimStore, version: str) -> dict[str, dict]:
         row["verdict_name"] = VERDICT_NAMES.get(row["verdict_value"], row["verdict_value"])
         latest[row["claim"]] = row
     return latest
+
+
+def recent_verdicts(store: ClaimStore) -> list[dict]:
+    """The store's newest verdicts (review-recent.rq's LIMIT), newest first, each with
+    the claim's text and its article's title."""
+    rows = store.select("review-recent")
+    for row in rows:
+        row["verdict_name"] = VERDICT_NAMES.get(row["verdict_value"], row["verdict_value"])
+    return rows

@@ -130,5 +130,9 @@ def _csl_name(name: str) -> dict:
 
 
 def export_sources(store: ClaimStore, fmt: str) -> str:
-    rows = stored_sources(store)
+    return write_rows(stored_sources(store), fmt)
+
+
+def write_rows(rows: list[dict], fmt: str) -> str:
+    """``stored_sources`` rows as one of FORMATS."""
     return {"bibtex": to_bibtex, "ris": to_ris, "csl-json": to_csl_json}[fmt](rows)

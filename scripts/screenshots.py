@@ -1,14 +1,18 @@
-"""Screenshots of the seed's article, claim and search pages for the README.
+"""Screenshots for the README: the seed's article, claim and search pages, the
+provenance picture, the evidence network, the query editor, the review, home and
+about pages.
 
-Loads the seed into a temporary store, serves it with waitress on a free
-port (with browser login for one demo reviewer, whose verdict the review-trail
-shot records through the form), and drives Debian's chromium through Playwright:
+Loads the seed and the 51 ExpertQA answers into a temporary store, serves it with
+waitress on a free port (with browser login for one demo reviewer, whose verdict the
+review-trail shot records through the form), and drives Debian's chromium through
+Playwright:
 
     .venv/bin/python scripts/screenshots.py [OUTPUT_DIR]   # default docs/screenshots
 """
 
 from __future__ import annotations
 
+import os
 import sys
 import tempfile
 from pathlib import Path
@@ -19,7 +23,10 @@ sys.path.insert(0, str(REPO / "tests"))
 from browser_support import DESKTOP, PHONE, launch, load_seed  # noqa: E402
 from sparql_live import live_server  # noqa: E402
 
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("CLAIMGRAPH_SHARED", REPO.parent / "shared"))
+EXPERTQA = "data/attributed-qa/expertqa_domain_test_medicine.jsonl"
+QUERY = ("SELECT ?claim ?text WHERE { ?claim a cg:Claim ; c4o:hasContent ?text ; cg:position 1 } "
+         "ORDER BY ?claim LIMIT 10")
 CLAIM_WITH_MARKERS = "claim-18"  # IMNM diagnosis, cites 3, 4 and 5
 DEMO_TOKEN = "screenshot-demo-token"
 DEMO_REVIEWER = "Demo Reviewer"
@@ -37,6 +44,7 @@ def take(output: Path) -> list[Path]:
         store = ClaimStore(Path(tmp) / "store")
         store.ensure_static_graphs()
         version = load_seed(store, SHARED)
+        _load_expertqa(store)
         path = version.split("/id/", 1)[1]
         with live_server(store, SECRET_KEY="screenshots", REVIEWER_TOKENS={DEMO_TOKEN: DEMO_REVIEWER}) \
                 as (base, _app), sync_playwright() as p:
@@ -60,7 +68,61 @@ def take(output: Path) -> list[Path]:
                 page.screenshot(path=str(target), full_page=False)
                 written.append(target)
             written += _audit_shots(page, base, f"/id/{path}", output)
+            written += _newcomer_shots(page, base, f"/id/{path}", output)
             browser.close()
+    return written
+
+
+def _load_expertqa(store) -> None:
+    from claimgraph.graph import derived
+    from claimgraph.graph.ingest import ingest
+    from claimgraph.loaders import read_file
+    from claimgraph.loaders.mentions import Vocabulary
+
+    ingest(store, read_file(SHARED / EXPERTQA, Vocabulary.default()))
+    derived.refresh_all(store, None)
+    store.flush()
+
+
+def _newcomer_shots(page, base: str, article: str, output: Path) -> list[Path]:
+    """The picture, the network, the query editor after a run, the review page (the
+    reviewer logged in by _audit_shots), home on a phone, the about page."""
+    from playwright.sync_api import expect
+    written = []
+
+    def shot(name: str, viewport=DESKTOP) -> None:
+        page.set_viewport_size(viewport)
+        target = output / f"{name}.png"
+        page.screenshot(path=str(target))
+        written.append(target)
+
+    page.set_viewport_size(DESKTOP)
+    page.goto(f"{base}{article}/{CLAIM_WITH_MARKERS}")
+    page.evaluate("document.getElementById('picture-h').scrollIntoView()")  # the image loads lazily
+    expect(page.locator(".picture-scroll img")).to_have_js_property("complete", True)  # no eval: CSP
+    shot("picture")
+    page.goto(base + "/network")
+    page.evaluate("document.getElementById('drawing-h').scrollIntoView()")
+    page.wait_for_timeout(500)
+    shot("network")
+    page.goto(base + "/query")
+    page.wait_for_selector(".yasqe")
+    page.evaluate("q => document.querySelector('.yasqe .CodeMirror').CodeMirror.setValue(q)", QUERY)
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector(".yasr tbody tr")
+    page.wait_for_timeout(300)
+    page.evaluate("window.scrollBy(0, -220)")
+    shot("query")
+    page.goto(base + "/reviews")
+    shot("reviews")
+    page.set_viewport_size(PHONE)
+    page.goto(base + "/")
+    page.evaluate("document.getElementById('articles-h').scrollIntoView()")
+    page.evaluate("window.scrollBy(0, -250)")
+    shot("home-phone", PHONE)
+    page.set_viewport_size(DESKTOP)
+    page.goto(base + "/about")
+    shot("about")
     return written
 
 

@@ -1,4 +1,5 @@
-"""Copy the browser assets the web app serves from node_modules into web/static/vendor/.
+"""Copy the browser assets the web app serves from node_modules into web/static/vendor/:
+YASGUI (the SPARQL query editor) and cytoscape.js (the evidence network's drawing).
 
 Run by `make setup` after `npm ci`; the copies are not committed (web/static/vendor/ is
 gitignored), so the app works offline without a CDN. Fails loudly, naming the missing
@@ -17,7 +18,10 @@ VENDOR = REPO / "web" / "static" / "vendor"
 # package folder in node_modules -> (files to copy, target folder under vendor/)
 ASSETS = {
     "@zazuko/yasgui/build": (["yasgui.min.js", "yasgui.min.css", "yasgui.min.js.map"], "yasgui"),
+    "cytoscape/dist": (["cytoscape.min.js"], "cytoscape"),  # the /network page's drawing
 }
+# Each package's licence, copied beside its files: package folder -> target folder.
+LICENCES = {"@zazuko/yasgui": "yasgui", "cytoscape": "cytoscape"}
 
 
 def main() -> int:
@@ -33,9 +37,10 @@ def main() -> int:
                 return 1
             shutil.copy2(path, destination / name)
             copied += 1
-    licence = REPO / "node_modules" / "@zazuko" / "yasgui" / "LICENSE"
-    if licence.is_file():
-        shutil.copy2(licence, VENDOR / "yasgui" / "LICENSE")
+    for package, target in LICENCES.items():
+        licence = REPO / "node_modules" / package / "LICENSE"
+        if licence.is_file():
+            shutil.copy2(licence, VENDOR / target / "LICENSE")
     print(f"vendor_assets: copied {copied} file(s) into {VENDOR.relative_to(REPO)}")
     return 0
 

@@ -9,6 +9,7 @@ import pytest
 from pyoxigraph import NamedNode
 
 from claimgraph.graph import picture
+from claimgraph.web import picture as drawing  # lays out and draws what graph/picture.py reads
 
 from conftest import SEED
 
@@ -37,7 +38,7 @@ def test_claim_subgraph_runs_from_claim_to_organisation(seed_store):
 def test_layout_puts_each_type_in_its_column_left_to_right(seed_store):
     claim = _version(seed_store) + "/claim-21"  # cites 3, 4, 6, 5; names drugs and IMNM
     graph, focus = picture.provenance_graph(seed_store, claim)
-    boxes, width, height, used = picture.layout(graph, focus)
+    boxes, width, height, used = drawing.layout(graph, focus)
     assert used == ["concept", "claim", "marker", "reference", "source"]
     column_x = {}
     for box in boxes:
@@ -56,7 +57,7 @@ def test_svg_is_well_formed_with_a_legend(seed_store, what):
     version = _version(seed_store)
     iri = {"claim": version + "/claim-21", "article": version,
            "source": seed_store.select("SELECT ?s WHERE { ?s a <https://w3id.org/claimgraph/ns#Guideline> }")[0]["s"]}[what]
-    svg = picture.picture_svg(seed_store, iri, href=lambda i: "/id/" + i.rsplit("/id/", 1)[-1])
+    svg = drawing.picture_svg(seed_store, iri, href=lambda i: "/id/" + i.rsplit("/id/", 1)[-1])
     root = ET.fromstring(svg)
     assert root.tag == SVG + "svg" and root.get("role") == "img"
     texts = [t.text for t in root.iter(SVG + "text")]
@@ -79,7 +80,7 @@ def test_source_picture_reads_one_column_of_citers_and_counts_the_rest(seed_stor
     claims = [n for n, d in graph.nodes(data=True) if d["type"] == "claim"]
     assert len(claims) == 2 and graph.graph["totals"] == {"claim": citers, "article": 1}
     assert all(graph.has_edge(claim, source) for claim in claims)
-    svg = picture.render_svg(graph, focus)
+    svg = drawing.render_svg(graph, focus)
     assert f">+{citers - 2} more<" in svg  # the same note as when every citer was read
     assert f"{citers} claims" in ET.fromstring(svg).find(SVG + "desc").text
     again, _ = picture.provenance_graph(seed_store, source)
@@ -139,7 +140,7 @@ def test_a_source_no_drawn_version_cites_is_described_from_a_graph_that_does(see
 
 
 def test_unknown_iri_has_no_picture(seed_store):
-    assert picture.picture_svg(seed_store, "https://w3id.org/claimgraph/id/nothing") is None
+    assert drawing.picture_svg(seed_store, "https://w3id.org/claimgraph/id/nothing") is None
 
 
 def test_labels_are_escaped(store, load_paths, tmp_path):
@@ -150,7 +151,7 @@ def test_labels_are_escaped(store, load_paths, tmp_path):
     claim = store.select('SELECT ?c WHERE { ?c a <https://w3id.org/claimgraph/ns#Claim> ; '
                          '<http://purl.org/spar/c4o/hasContent> ?t '
                          'FILTER(CONTAINS(?t, "onerror")) }')[0]["c"]
-    svg = picture.picture_svg(store, claim)
+    svg = drawing.picture_svg(store, claim)
     root = ET.fromstring(svg)  # still well-formed XML
     assert "<script" not in svg and "<img" not in svg
     assert not list(root.iter(SVG + "script"))

@@ -18,7 +18,8 @@ import io
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import pages, pages_article, pages_index, picture, search, source_export
+from claimgraph.graph import pages, pages_article, pages_index, search, source_export
+from claimgraph.web import picture as drawing
 from claimgraph.graph.exports import write_export
 from claimgraph.graph.store import ClaimStore
 
@@ -155,7 +156,7 @@ def test_article_claim_and_source_pages_stay_small(shared_store, row_counts):
 def test_pictures_stay_small(shared_store, row_counts):
     version = _first_version(shared_store)
     for iri in (version, f"{version}/claim-1", SOURCE):
-        assert picture.picture_svg(shared_store, iri) is not None
+        assert drawing.picture_svg(shared_store, iri) is not None
     _assert_bounded(row_counts)
 
 

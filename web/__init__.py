@@ -50,7 +50,7 @@ def _blueprints():
     import importlib
 
     for name in ("security", "health", "sparql", "pages", "exports", "reviews", "search", "findings", "network", "loading",
-                 "resolution"):
+                 "resolution", "about"):
         try:
             module = importlib.import_module(f"{__name__}.{name}")
         except ModuleNotFoundError as exc:

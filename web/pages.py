@@ -8,6 +8,8 @@ the resource's type, the representation by suffix or Accept header
 
 from __future__ import annotations
 
+from urllib.parse import urlencode
+
 from flask import Blueprint, Flask, abort, render_template, request
 
 from claimgraph import __version__
@@ -15,6 +17,7 @@ from claimgraph.graph import pages as page_data
 from claimgraph.graph import pages_article, pages_audit, pages_index
 from claimgraph.graph.exports import FORMATS as EXPORT_FORMATS
 from claimgraph.graph.namespaces import CG, SKOS
+from claimgraph.graph.page_lists import ARTICLE_ORDERS
 
 from . import linked_data
 from .db import get_store
@@ -40,8 +43,7 @@ MAX_PAGE = 1_000_000  # keeps the SQL offset a small integer whatever is asked
 @bp.get("/")
 @bp.get("/index")
 def home():
-    store = get_store()
-    data = pages_index.home_page(store)
+    data = _home_data()
     page_url = request.script_root + "/index"
     return represent(data, "home.html", page_url, linked_data.HTML, iri=None)
 
@@ -51,8 +53,17 @@ def home_data(suffix: str):
     representation = linked_data.BY_SUFFIX.get(suffix)
     if representation is None or representation.rdf_format:
         abort(404)
-    data = pages_index.home_page(get_store())
-    return represent(data, "home.html", request.script_root + "/index", representation, iri=None)
+    return represent(_home_data(), "home.html", request.script_root + "/index", representation, iri=None)
+
+
+def _home_data() -> dict:
+    """The home page with its article list as ``?sort=`` (an unknown order: the default),
+    ``?filter=`` (title contains) and ``?page=`` ask."""
+    order = request.args.get("sort", "recent")
+    if order not in ARTICLE_ORDERS:
+        order = "recent"
+    contains = request.args.get("filter", "")[:200]
+    return pages_index.home_page(get_store(), order=order, contains=contains, page=requested_page())
 
 
 @bp.get("/id/<path:rest>")
@@ -120,6 +131,13 @@ def represent(data: dict, template: str, page_url: str, representation, *, iri: 
     return linked_data.respond(body, content_type, alts, representation)
 
 
+def page_link(page: int) -> str:
+    """This page's URL with ``page`` (``?page=N``), every other query argument kept: a
+    list's pager keeps its sort and filter."""
+    args = [(k, v) for k, v in request.args.items(multi=True) if k != "page"] + [("page", str(page))]
+    return "?" + urlencode(args)
+
+
 def page_url(iri: str | None) -> str:
     """Templates link every IRI through this: the local page when minted here, the IRI
     itself when it is a web URL (security.web_url), else nothing to follow."""
@@ -138,6 +156,7 @@ _EXPORT_FORMATS = [{"name": f.name, "extension": f.extension, "label": _EXPORT_L
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
     app.add_template_filter(page_url, "page_url")
+    app.jinja_env.globals["page_link"] = page_link
     app.jinja_env.globals["support_legend"] = page_data.SUPPORT
     app.jinja_env.globals["audit_export_formats"] = _EXPORT_FORMATS
     # Optional areas (the provenance picture) show only when their blueprint is there.

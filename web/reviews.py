@@ -18,6 +18,7 @@ the request came over HTTPS (behind a proxy only when ``PROXY_FIX`` trusts its
 ``X-Forwarded-Proto``), or always with ``SESSION_COOKIE_SECURE``. Routes:
 
 - ``GET  /reviews?claim=IRI``      every verdict on the claim (JSON), oldest first
+- ``GET  /reviews``                the review page (web/review_page.py)
 - ``POST /reviews``                record a verdict: claim, verdict, note, source (repeatable)
 - ``POST /reviews/login``          token -> session; ``POST /reviews/logout``
 """
@@ -152,6 +153,10 @@ def _safe_next(default: str) -> str:
 @bp.get("/reviews")
 def list_verdicts():
     claim = request.args.get("claim", "")
+    if not claim and not _wants_json():  # a browser opening "Reviews": the review page
+        from .review_page import review_page
+
+        return review_page()
     if not claim:
         return error_response(400, "Bad Request", "give the claim's IRI as ?claim=")
     try:

@@ -27,7 +27,15 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from . import limits
 from .errors import error_response
 
-CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+# The two stylesheets the query editor's results table (YASR's column resizer, vendored)
+# writes into the page, allowed by their exact text's hash and nothing else: the grip
+# rules (blocked, the table lost its fixed layout and grew thousands of pixels wide) and
+# the cursor while a column is dragged. tests/test_vendored_assets.py recomputes
+# them from the vendored file.
+VENDORED_STYLE_HASHES = ("'sha256-zCK2EVMoPc04mRF/g5CotUvxbJPWS+8V0b+s9ptqQIk='",
+                         "'sha256-c0O6TmFAkgpNbHxKAa1BrveWHHopjEtC47i0PzMudxg='")
+CONTENT_SECURITY_POLICY = ("default-src 'self'; script-src 'self'; "
+                           f"style-src 'self' {' '.join(VENDORED_STYLE_HASHES)}; img-src 'self' data:; "
                            "frame-ancestors 'none'; base-uri 'self'; form-action 'self'")
 HEADERS = {
     "Content-Security-Policy": CONTENT_SECURITY_POLICY,
