@@ -8,13 +8,13 @@ form and compared:
 * every quad of the store (the derived graphs -- findings, statistics, evidence
   levels -- are quads too), leaving out the statistics' ``dcterms:modified`` time
   and the change notes;
-* every row of every table of the search/page-list index, with the index's
+* every row of every table of the derived index (graph/index.py), with the index's
   internal row ids replaced by the IRIs they stand for, and without the
   ``generation`` counter (it counts refreshes, not content).
 
-The per-graph counts that statistics and evidence levels keep beside an on-disk
-store are memos of store content; they are checked through what they produce
-(the statistics graph, the levels in the article graphs).
+The per-graph counts that statistics and evidence levels keep in the index of an
+on-disk store are memos of store content; they are checked through what they
+produce (the statistics graph, the levels in the article graphs).
 """
 
 from __future__ import annotations
@@ -30,6 +30,7 @@ from .store import ClaimStore
 
 Snapshot = dict[str, Counter]  # part -> multiset of canonical rows
 _SKIPPED_META = {"generation"}
+_SKIPPED_META_PREFIXES = ("statistics-",)
 
 
 @dataclass
@@ -63,9 +64,13 @@ def _canonical_quads(store: ClaimStore):
 
 
 def _index_rows(conn: sqlite3.Connection) -> Snapshot:
+    # statistics_* and evidence_* are memos of store content, checked through what they
+    # produce (the statistics graph, the levels in the article graphs): an in-memory
+    # scratch store keeps none.
     tables = [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
-        "AND name NOT LIKE 'docs_fts_%' ORDER BY name")]
+        "AND name NOT LIKE 'docs_fts_%' AND name NOT LIKE 'statistics_%' AND name NOT LIKE 'evidence_%' "
+        "ORDER BY name")]
     iri_of = dict(conn.execute("SELECT id, iri FROM docs"))
     parts: Snapshot = {}
     for table in tables:
@@ -81,7 +86,7 @@ def _index_rows(conn: sqlite3.Connection) -> Snapshot:
 
 
 def _canonical_row(table: str, columns: list[str], row: tuple, iri_of: dict[int, str]) -> tuple | None:
-    if table == "meta" and row[0] in _SKIPPED_META:
+    if table == "meta" and (row[0] in _SKIPPED_META or row[0].startswith(_SKIPPED_META_PREFIXES)):
         return None
     values = []
     for column, value in zip(columns, row):

@@ -20,33 +20,21 @@ from __future__ import annotations
 
 import sqlite3
 from contextlib import contextmanager
-from pathlib import Path
 from typing import Iterable, Iterator
 
-from . import derived
+from . import derived, index
 
-FACTS_FILE = "evidence-facts.sqlite"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS facts (source TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (source, field, value)) WITHOUT ROWID;
--- A source with no facts at all is known too (an empty union, not a missing one).
-CREATE TABLE IF NOT EXISTS known (source TEXT PRIMARY KEY) WITHOUT ROWID;
-"""
 Facts = set[tuple[str, str]]  # (field, value); strengths carry "0"/"1" (record / article) in front
-
-
-def _path(store) -> Path | None:
-    folder = getattr(store, "path", None)
-    return Path(folder) / FACTS_FILE if folder is not None else None
 
 
 @contextmanager
 def _connect(store) -> Iterator[sqlite3.Connection | None]:
-    path = _path(store)
-    if path is None:
+    """The evidence_* tables of the derived index (graph/index.py); None for in-memory and
+    remote stores, which read every graph."""
+    if getattr(store, "path", None) is None:
         yield None
         return
-    with derived.open_sqlite(store, path, _SCHEMA) as conn:
+    with index.connect(store) as conn:
         yield conn
 
 
@@ -58,10 +46,10 @@ def read(store, sources: Iterable[str]) -> dict[str, Facts]:
             return found
         for chunk in derived.chunks(sources):
             marks = ",".join("?" * len(chunk))
-            for (source,) in conn.execute(f"SELECT source FROM known WHERE source IN ({marks})", chunk):
+            for (source,) in conn.execute(f"SELECT source FROM evidence_known WHERE source IN ({marks})", chunk):
                 found[source] = set()
             for source, field, value in conn.execute(
-                    f"SELECT source, field, value FROM facts WHERE source IN ({marks})", chunk):
+                    f"SELECT source, field, value FROM evidence_facts WHERE source IN ({marks})", chunk):
                 found[source].add((field, value))
     return found
 
@@ -74,24 +62,24 @@ def remember(store, facts: dict[str, Facts], *, everything: bool = False) -> Non
             return
         with conn:
             if everything:
-                conn.execute("DELETE FROM facts")
-                conn.execute("DELETE FROM known")
+                conn.execute("DELETE FROM evidence_facts")
+                conn.execute("DELETE FROM evidence_known")
             else:
                 _forget(conn, list(facts))
-            conn.executemany("INSERT INTO known(source) VALUES (?)", [(s,) for s in facts])
-            conn.executemany("INSERT INTO facts(source, field, value) VALUES (?, ?, ?)",
+            conn.executemany("INSERT INTO evidence_known(source) VALUES (?)", [(s,) for s in facts])
+            conn.executemany("INSERT INTO evidence_facts(source, field, value) VALUES (?, ?, ?)",
                              [(s, field, value) for s, found in facts.items() for field, value in sorted(found)])
 
 
 def forget(store, sources: Iterable[str] | None) -> None:
     """Forget ``sources`` (None: every source); their next read goes to every graph."""
-    path = _path(store)
-    if path is None or not path.exists():
+    folder = getattr(store, "path", None)
+    if folder is None or not index.path(store).exists():
         return
     with _connect(store) as conn, conn:
         if sources is None:
-            conn.execute("DELETE FROM facts")
-            conn.execute("DELETE FROM known")
+            conn.execute("DELETE FROM evidence_facts")
+            conn.execute("DELETE FROM evidence_known")
         else:
             _forget(conn, sources)
 
@@ -99,8 +87,8 @@ def forget(store, sources: Iterable[str] | None) -> None:
 def _forget(conn: sqlite3.Connection, sources: Iterable) -> None:
     for chunk in derived.chunks(sources):
         marks = ",".join("?" * len(chunk))
-        conn.execute(f"DELETE FROM facts WHERE source IN ({marks})", chunk)
-        conn.execute(f"DELETE FROM known WHERE source IN ({marks})", chunk)
+        conn.execute(f"DELETE FROM evidence_facts WHERE source IN ({marks})", chunk)
+        conn.execute(f"DELETE FROM evidence_known WHERE source IN ({marks})", chunk)
 
 
-__all__ = ["FACTS_FILE", "read", "remember", "forget"]
+__all__ = ["read", "remember", "forget"]

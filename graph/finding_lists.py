@@ -23,48 +23,25 @@ from typing import Iterator
 
 from pyoxigraph import NamedNode
 
-from . import search
+from . import index, search
 from .findings import BY_CODE, GRAPH_SOURCE_FINDINGS, SEVERITY_NAMES, findings_graph
 from .namespaces import CG, OA, RDF
 from .page_lists import Paged
 from .store import ClaimStore
 
-SCHEMA_VERSION = "3"
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS finding_rows (
-    finding TEXT PRIMARY KEY, graph TEXT NOT NULL, code TEXT NOT NULL, severity TEXT NOT NULL,
-    target TEXT NOT NULL,   -- the first target (IRI order); all of them in targets, space-separated
-    targets TEXT NOT NULL, version TEXT, title TEXT, position INTEGER, explanation TEXT NOT NULL);
--- A list page in list order, straight from the index.
-CREATE INDEX IF NOT EXISTS finding_rows_list ON finding_rows(code, title, version, position, target, finding);
-CREATE INDEX IF NOT EXISTS finding_rows_graph ON finding_rows(graph);
-CREATE INDEX IF NOT EXISTS finding_rows_version ON finding_rows(version);
--- How many rows each code has, kept up by every insert and delete (_count): the
--- summary and a list's total read one row instead of counting a range that grows
--- with the store. (Row triggers did the same at three times the cost of a rebuild.)
-CREATE TABLE IF NOT EXISTS finding_counts (code TEXT PRIMARY KEY, findings INTEGER NOT NULL);
-"""
-_SCHEMA_KEY = "finding-lists-schema"
 _SINGLE_FIELDS = {CG.findingCode: "code", CG.severity: "severity", OA.bodyValue: "explanation",
                   CG.inArticle: "version"}
 
 
 @contextmanager
 def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
-    with search._connect(store) as conn:
-        row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SCHEMA_KEY,)).fetchone()
-        if row is not None and row[0] != SCHEMA_VERSION:  # derived data: dropped, then rebuilt
-            conn.executescript("BEGIN; DROP TABLE IF EXISTS finding_rows; DROP TABLE IF EXISTS finding_counts; "
-                               "DROP TRIGGER IF EXISTS finding_rows_counted_in; "
-                               "DROP TRIGGER IF EXISTS finding_rows_counted_out; "
-                               f"DELETE FROM meta WHERE key = '{_SCHEMA_KEY}'; COMMIT;")
-        conn.executescript(_SCHEMA)
+    """The derived index (graph/index.py; its finding_rows and finding_counts tables)."""
+    with index.connect(store) as conn:
         yield conn
 
 
 def _is_built(conn: sqlite3.Connection) -> bool:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (_SCHEMA_KEY,)).fetchone()
-    return row is not None and row[0] == SCHEMA_VERSION
+    return index.is_built(conn, "finding-lists")
 
 
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
@@ -99,7 +76,7 @@ def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
     current = {row[0] for row in conn.execute("SELECT iri FROM versions WHERE current = 1")}
     wanted = {findings_graph(NamedNode(v)).value for v in current} | {GRAPH_SOURCE_FINDINGS.value}
     _insert(conn, [row for row in store.select("finding-list-rows") if row["graph"] in wanted])
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (_SCHEMA_KEY, SCHEMA_VERSION))
+    index.mark_built(conn, "finding-lists")
 
 
 def _reread_source_findings(store: ClaimStore, conn: sqlite3.Connection) -> None:

@@ -1,7 +1,7 @@
 """Full-text search over claims, sources and concepts: an SQLite FTS5 index
 kept in step with the store.
 
-The index lives next to the RDF data (``<store>/search.sqlite``; a temporary
+The index lives next to the RDF data (the search tables of ``<store>/index.sqlite``, graph/index.py; a temporary
 file for an in-memory store). It is derived data: ``refresh(store, versions)``
 runs after every load (see ``derived``) and indexes the claims of the versions
 just written, drops those of versions they superseded and re-indexes the
@@ -30,27 +30,20 @@ are stripped from every indexed text) turned into ``<mark>`` elements.
 
 from __future__ import annotations
 
-import os
 import sqlite3
-import tempfile
-import weakref
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Iterable, Iterator
 
 from pyoxigraph import NamedNode
 
-from . import derived, evidence
+from . import evidence, index
 from . import queries, search_sources
 from .iris import GRAPH_CITED, GRAPH_SOURCES
 from .resolution import identified
 from .namespaces import CG
 from .store import ClaimStore, solution_rows
 
-INDEX_FILE = "search.sqlite"
-SCHEMA_VERSION = "7"  # 5: claims carry their sources' kind/organisation facets; 6: versions carry number and
-# load time; 7: what the articles say of each source (source_fields)
 DOC_TYPES = ("claim", "source", "concept")
 SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
                 CG.Study.value: "study"}
@@ -65,125 +58,19 @@ _OPEN, _CLOSE = "\ue000", "\ue001"
 _STRIP_MARKERS = str.maketrans("", "", _OPEN + _CLOSE)
 _CONTROL_CHARACTERS = {code: " " for code in range(32)} | {127: " "}
 
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS docs (
-    id INTEGER PRIMARY KEY, iri TEXT UNIQUE NOT NULL, type TEXT NOT NULL,
-    version TEXT, title TEXT NOT NULL, body TEXT NOT NULL, context TEXT, position INTEGER,
-    rank INTEGER);  -- a claim's strongest evidence level (1 = strongest); NULL when none
-CREATE INDEX IF NOT EXISTS docs_version ON docs(version);
-CREATE INDEX IF NOT EXISTS docs_type ON docs(type);
--- The search page's order when nothing is typed (search_query walks it for large result sets).
-CREATE INDEX IF NOT EXISTS docs_browse ON docs(type, context, position);
-CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
-    title, body, tokenize = 'porter unicode61 remove_diacritics 2');
-CREATE TABLE IF NOT EXISTS facets (doc INTEGER NOT NULL, facet TEXT NOT NULL,
-    value TEXT NOT NULL, label TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS facets_doc ON facets(doc);
-CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value, doc);
--- One row per (claim, source it cites), with the reference labels it cites the source
--- by (space-separated) and the claim's article title, version and position copied:
--- a source's citing claims are then read in page order straight from cites_source.
-CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL, labels TEXT,
-    context TEXT, version TEXT, position INTEGER);
-CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
-CREATE INDEX IF NOT EXISTS cites_source ON cites(source, context, version, position, doc);
--- Covering: a search counts its hits' facets from this index alone.
-CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet, value, label);
--- Every article version, current or not, with the claim counts its load recorded, its
--- number and when it was loaded (xsd:dateTime text); title as the article gives it.
-CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,
-    uncited INTEGER, current INTEGER NOT NULL, number TEXT, loaded TEXT);
--- The home page's most recently loaded articles: an index range read, LIMITed.
-CREATE INDEX IF NOT EXISTS versions_recent ON versions(current, loaded DESC, title, iri);
--- How many current claims name each condition or drug, kept up as claims come and
--- go: the home page's most-named lists without a scan of every claim's facets.
-CREATE TABLE IF NOT EXISTS concept_counts (concept TEXT PRIMARY KEY, kind TEXT NOT NULL,
-    label TEXT NOT NULL, claims INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS concept_counts_kind ON concept_counts(kind, claims);
--- The vocabulary hierarchy, closed: every (concept, broader concept at any depth).
-CREATE TABLE IF NOT EXISTS broader (concept TEXT NOT NULL, ancestor TEXT NOT NULL,
-    PRIMARY KEY (concept, ancestor));
-CREATE INDEX IF NOT EXISTS broader_ancestor ON broader(ancestor);
--- A concept page's claims, filed at index time: one row per (concept, claim naming
--- it or a narrower concept), in page order (article title, version, position), so a
--- page is an index range read with LIMIT/OFFSET and its total a COUNT over the range.
-CREATE TABLE IF NOT EXISTS concept_claims (concept TEXT NOT NULL, doc INTEGER NOT NULL,
-    context TEXT, version TEXT, position INTEGER);
-CREATE INDEX IF NOT EXISTS concept_claims_order ON concept_claims(concept, context, version, position, doc);
-CREATE INDEX IF NOT EXISTS concept_claims_doc ON concept_claims(doc);
--- Each (drug, condition) pair a claim names together.
-CREATE TABLE IF NOT EXISTS pair_claims (drug TEXT NOT NULL, condition TEXT NOT NULL, doc INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS pair_claims_pair ON pair_claims(drug, condition, doc);
-CREATE INDEX IF NOT EXISTS pair_claims_doc ON pair_claims(doc);
--- Evidence-matrix cells as counters: claims filed under a concept naming a drug and a
--- condition together, per evidence rank (0 = none), so a cell's strongest level
--- survives the claims of that level going away.
-CREATE TABLE IF NOT EXISTS matrix_cells (concept TEXT NOT NULL, drug TEXT NOT NULL,
-    condition TEXT NOT NULL, rank INTEGER NOT NULL, claims INTEGER NOT NULL,
-    PRIMARY KEY (concept, drug, condition, rank));
--- What the article graphs say of each source so far, reduced (search_sources.Described:
--- the smallest value of a single-valued field, every author and resolution): a load
--- merges in what its new versions say instead of reading every citing graph again.
-CREATE TABLE IF NOT EXISTS source_fields (source TEXT NOT NULL, field TEXT NOT NULL, value TEXT NOT NULL,
-    PRIMARY KEY (source, field, value)) WITHOUT ROWID;
-"""
-
-# Everything _SCHEMA creates, dropped when an index of an older schema is opened.
-_SCHEMA_OBJECTS = (("VIEW", "all_facets"), ("TABLE", "docs"), ("TABLE", "docs_fts"),
-                   ("TABLE", "facets"), ("TABLE", "cites"), ("TABLE", "versions"),
-                   ("TABLE", "concept_counts"), ("TABLE", "broader"), ("TABLE", "concept_claims"),
-                   ("TABLE", "pair_claims"), ("TABLE", "matrix_cells"), ("TABLE", "source_fields"))
 _COUNTED_FACETS = ("condition", "drug")  # claim facets concept_counts counts
 _INHERITED_FACETS = ("kind", "organisation")  # source facets the claims citing a source carry too
 
-_memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKeyDictionary()
-
-
-def index_path(store: ClaimStore) -> Path:
-    """``<store>/search.sqlite``; for an in-memory store, a temporary file that
-    lives as long as the store object."""
-    if store.path is not None:
-        return store.path / INDEX_FILE
-    path = _memory_indexes.get(store)
-    if path is None:
-        handle, name = tempfile.mkstemp(prefix="claimgraph-search-", suffix=".sqlite")
-        os.close(handle)
-        path = Path(name)
-        _memory_indexes[store] = path
-        weakref.finalize(store, _remove_quietly, path)
-    return path
-
-
-def _remove_quietly(path: Path) -> None:
-    for suffix in ("", "-wal", "-shm"):
-        try:
-            os.unlink(f"{path}{suffix}")
-        except OSError:
-            pass
+# The index's file (graph/index.py); kept under these names for the modules that read it.
+INDEX_FILE = index.INDEX_FILE
+index_path = index.path
 
 
 @contextmanager
 def _connect(store: ClaimStore) -> Iterator[sqlite3.Connection]:
-    """A connection in WAL mode (readers never wait for a load), schema in place
-    (``derived.open_sqlite``: an unreadable file is rebuilt; on a full disk the index
-    is read as it is on disk)."""
-    with derived.open_sqlite(store, index_path(store), "") as conn:
-        _drop_older_schema(conn)
-        conn.executescript(_SCHEMA)
+    """A connection to the derived index (graph/index.py), every table in place."""
+    with index.connect(store) as conn:
         yield conn
-
-
-def _drop_older_schema(conn: sqlite3.Connection) -> None:
-    """An index written by an older schema has other columns: drop it whole (it is
-    derived data); the next ``ensure_index``/``refresh`` rebuilds it."""
-    if not conn.execute("SELECT 1 FROM sqlite_master WHERE name = 'meta'").fetchone():
-        return
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    if row is None or row[0] == SCHEMA_VERSION:
-        return
-    drops = "".join(f"DROP {kind} IF EXISTS {name};" for kind, name in _SCHEMA_OBJECTS)
-    conn.executescript(f"BEGIN; {drops} DELETE FROM meta WHERE key = 'schema'; COMMIT;")
 
 
 def _clean(text: str | None) -> str:
@@ -226,8 +113,7 @@ def ensure_index(store: ClaimStore) -> None:
 
 
 def _is_built(conn: sqlite3.Connection) -> bool:
-    row = conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()
-    return row is not None and row[0] == SCHEMA_VERSION
+    return index.is_built(conn, "search")
 
 
 def _bump_generation(conn: sqlite3.Connection) -> None:
@@ -252,7 +138,7 @@ def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
     _write(conn, _claim_docs(store, None, labels))
     _write(conn, _source_docs(store, conn, None))
     _write_versions(conn, store.select("search-versions"))
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('schema', ?)", (SCHEMA_VERSION,))
+    index.mark_built(conn, "search")
     conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES ('vocabulary', ?)",
                  (_vocabulary_digest(store),))
 

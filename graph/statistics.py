@@ -24,7 +24,7 @@ every quad. So a load that adds a few articles counts only the graphs it touched
 
 * **Additive figures** -- triples per named graph, total triples, triples per
   property -- are kept exactly: each graph's triple and per-property counts are
-  remembered in ``<store>/statistics.sqlite``; recounting a graph swaps its old
+  remembered in the derived index (``<store>/index.sqlite``); recounting a graph swaps its old
   counts for its new ones in the totals (so recounting twice, after a killed load,
   changes nothing). One exception: the provenance graph grows with every load, so a
   small load leaves its count (and so the totals) to the next read, as below.
@@ -52,14 +52,13 @@ from typing import Iterable, Iterator
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from . import derived, iris, page_lists
+from . import index, iris, page_lists
 from .namespaces import CG, DCTERMS, ID, RDF, SD, VOID, XSD
 from .store import ClaimStore
 
 GRAPH_STATISTICS = NamedNode(ID + "graph/statistics")
 DATASET = NamedNode(ID + "dataset")
 DEFAULT_GRAPH = NamedNode(ID + "dataset/default")
-COUNTS_FILE = "statistics.sqlite"
 # Graphs that every article load may change besides the versions it writes.
 _SHARED_GRAPHS = (iris.GRAPH_PROVENANCE, iris.GRAPH_SOURCES, iris.GRAPH_CITED,
                   NamedNode(ID + "graph/findings/sources"), NamedNode(ID + "graph/examples"),
@@ -71,14 +70,6 @@ _SHARED_GRAPHS = (iris.GRAPH_PROVENANCE, iris.GRAPH_SOURCES, iris.GRAPH_CITED,
 _GROWING_GRAPHS = (iris.GRAPH_PROVENANCE,)
 # A load adding at least this share of the store's named graphs recounts the whole-store figures.
 _EAGER_SHARE = 0.25
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT);
-CREATE TABLE IF NOT EXISTS graphs (graph TEXT PRIMARY KEY, triples INTEGER NOT NULL,
-                                   properties TEXT NOT NULL);  -- JSON {property: triples}
-CREATE TABLE IF NOT EXISTS properties (property TEXT PRIMARY KEY, triples INTEGER NOT NULL);
-"""
-
 
 def _node(kind: str, iri: str) -> NamedNode:
     return NamedNode(f"{ID}dataset/{kind}/{hashlib.sha256(iri.encode()).hexdigest()[:16]}")
@@ -161,22 +152,22 @@ def compute(store: ClaimStore, per_graph: dict[str, Counter] | None = None) -> l
 # -- the counts file -----------------------------------------------------------------
 @contextmanager
 def _counts(store: ClaimStore) -> Iterator[sqlite3.Connection | None]:
-    """The per-graph counts of an on-disk store (None for in-memory and remote stores)."""
+    """The per-graph counts of an on-disk store (its statistics_* tables of the derived
+    index, graph/index.py); None for in-memory and remote stores, counted whole."""
     path = getattr(store, "path", None)
     if path is None or not isinstance(store, ClaimStore) or store.read_only:
         yield None
         return
-    with derived.open_sqlite(store, path / COUNTS_FILE, _SCHEMA) as conn:
+    with index.connect(store) as conn:
         yield conn
 
 
 def _meta(conn: sqlite3.Connection, key: str) -> str | None:
-    row = conn.execute("SELECT value FROM meta WHERE key = ?", (key,)).fetchone()
-    return row[0] if row else None
+    return index.get_meta(conn, f"statistics-{key}")
 
 
 def _set_meta(conn: sqlite3.Connection, key: str, value: str) -> None:
-    conn.execute("INSERT OR REPLACE INTO meta(key, value) VALUES (?, ?)", (key, value))
+    index.set_meta(conn, f"statistics-{key}", value)
 
 
 def _count_graph(store: ClaimStore, graph: NamedNode) -> Counter:
@@ -187,14 +178,14 @@ def _count_graph(store: ClaimStore, graph: NamedNode) -> Counter:
 
 def _fill_counts(conn: sqlite3.Connection, per_graph: dict[str, Counter]) -> None:
     """Every graph's counts, from scratch (with a full recount)."""
-    conn.execute("DELETE FROM graphs")
-    conn.execute("DELETE FROM properties")
+    conn.execute("DELETE FROM statistics_graphs")
+    conn.execute("DELETE FROM statistics_properties")
     totals: Counter = Counter()
     for graph, counts in per_graph.items():
         totals.update(counts)
-    conn.executemany("INSERT INTO graphs(graph, triples, properties) VALUES (?, ?, ?)",
+    conn.executemany("INSERT INTO statistics_graphs(graph, triples, properties) VALUES (?, ?, ?)",
                      [(graph, sum(counts.values()), json.dumps(counts)) for graph, counts in per_graph.items()])
-    conn.executemany("INSERT INTO properties(property, triples) VALUES (?, ?)", totals.items())
+    conn.executemany("INSERT INTO statistics_properties(property, triples) VALUES (?, ?)", totals.items())
     _set_meta(conn, "built", "1")
     _set_meta(conn, "stale", "0")
 
@@ -206,22 +197,22 @@ def _recount_graphs(store: ClaimStore, conn: sqlite3.Connection,
     delta: Counter = Counter()
     changed: dict[str, int] = {}
     for graph in dict.fromkeys(graphs):
-        old = conn.execute("SELECT properties FROM graphs WHERE graph = ?", (graph.value,)).fetchone()
+        old = conn.execute("SELECT properties FROM statistics_graphs WHERE graph = ?", (graph.value,)).fetchone()
         if old is not None:
             delta.subtract(json.loads(old[0]))
         counts = _count_graph(store, graph)
         delta.update(counts)
         changed[graph.value] = total = sum(counts.values())
         if total:
-            conn.execute("INSERT OR REPLACE INTO graphs(graph, triples, properties) VALUES (?, ?, ?)",
+            conn.execute("INSERT OR REPLACE INTO statistics_graphs(graph, triples, properties) VALUES (?, ?, ?)",
                          (graph.value, total, json.dumps(counts)))
         else:
-            conn.execute("DELETE FROM graphs WHERE graph = ?", (graph.value,))
+            conn.execute("DELETE FROM statistics_graphs WHERE graph = ?", (graph.value,))
     for prop, change in delta.items():
         if change:
-            conn.execute("INSERT INTO properties(property, triples) VALUES (?, ?) ON CONFLICT(property) "
+            conn.execute("INSERT INTO statistics_properties(property, triples) VALUES (?, ?) ON CONFLICT(property) "
                          "DO UPDATE SET triples = triples + excluded.triples", (prop, change))
-    conn.execute("DELETE FROM properties WHERE triples <= 0")
+    conn.execute("DELETE FROM statistics_properties WHERE triples <= 0")
     return changed
 
 
@@ -250,16 +241,16 @@ def _touched_graphs(store: ClaimStore, conn: sqlite3.Connection,
     # graphs, so it is done only when the engine's count of graphs differs from the ones
     # known plus those this load created. (A graph dropped while another one appeared,
     # both outside loads, would go unseen; SPARQL updates recount everything anyway.)
-    known = conn.execute("SELECT COUNT(*) FROM graphs").fetchone()[0]
+    known = conn.execute("SELECT COUNT(*) FROM statistics_graphs").fetchone()[0]
     marks = ",".join("?" * len(touched))
-    counted = {row[0] for row in conn.execute(f"SELECT graph FROM graphs WHERE graph IN ({marks})",
+    counted = {row[0] for row in conn.execute(f"SELECT graph FROM statistics_graphs WHERE graph IN ({marks})",
                                               [g.value for g in touched])}
     created = sum(1 for g in touched if g.value not in counted and store.has_graph(g))
     present = int(store.select("statistics-named-graph-count")[0]["graphs"])
     present -= 1 if store.has_graph(GRAPH_STATISTICS) else 0
     if present == known + created:
         return touched
-    known_graphs = {row[0] for row in conn.execute("SELECT graph FROM graphs")}
+    known_graphs = {row[0] for row in conn.execute("SELECT graph FROM statistics_graphs")}
     listed = {g.value for g in _list_graphs(store)} - {GRAPH_STATISTICS.value, iris.GRAPH_CHANGES.value}
     touched += [NamedNode(g) for g in sorted(listed - known_graphs)]
     touched += [NamedNode(g) for g in sorted(known_graphs - listed)]
@@ -272,7 +263,7 @@ def _list_graphs(store: ClaimStore):
 
 def _refresh_graphs(store: ClaimStore, conn: sqlite3.Connection, versions: list[NamedNode]) -> None:
     with conn:
-        graph_count = conn.execute("SELECT COUNT(*) FROM graphs").fetchone()[0]
+        graph_count = conn.execute("SELECT COUNT(*) FROM statistics_graphs").fetchone()[0]
         eager = len(versions) >= _EAGER_SHARE * max(graph_count, 1)  # graphs before this load
         touched = _touched_graphs(store, conn, versions)
         if not eager:
@@ -338,8 +329,8 @@ def _dataset_quads(store: ClaimStore) -> list[Quad]:
 def _write_dataset(store: ClaimStore, conn: sqlite3.Connection, old: list[Quad], new: list[tuple], *,
                    recount_entities: bool) -> None:
     """Swap the dataset-level statements (and the given graph nodes) for recounted ones."""
-    properties = dict(conn.execute("SELECT property, triples FROM properties"))
-    total = conn.execute("SELECT COALESCE(SUM(triples), 0) FROM graphs").fetchone()[0]
+    properties = dict(conn.execute("SELECT property, triples FROM statistics_properties"))
+    total = conn.execute("SELECT COALESCE(SUM(triples), 0) FROM statistics_graphs").fetchone()[0]
     entities = _whole_store_entities(store) if recount_entities else _stored_entities(store)
     old = old + _dataset_quads(store)
     # Two steps, not one transaction: derived data, and a killed load's pending note

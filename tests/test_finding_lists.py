@@ -126,7 +126,7 @@ def test_a_store_without_the_lists_builds_them_on_first_read(seed_store):
     expected = listed(seed_store)
     with sqlite3.connect(index_path(seed_store)) as conn:
         conn.execute("DROP TABLE finding_rows")
-        conn.execute("DELETE FROM meta WHERE key = 'finding-lists-schema'")
+        conn.execute("DELETE FROM meta WHERE key = 'built:finding-lists'")
     assert listed(seed_store) == expected
 
 

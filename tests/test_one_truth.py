@@ -242,3 +242,23 @@ def test_writes_over_http_reach_search_and_the_home_page(store, articles):
     assert response.status_code == 204, response.data
     assert "serum reverses" not in client.get("/search?q=quokka").get_data(as_text=True)
     _in_step(store)
+
+
+def test_one_index_file_replaces_the_older_releases_files(tmp_path, articles):
+    """Derived tables live in one file with one schema version; the three files older
+    releases kept beside the store are removed and their content rebuilt from the store."""
+    from claimgraph.graph import index
+
+    location = tmp_path / "store"
+    store = ClaimStore(location)
+    load_files(store, articles[:2])
+    del store
+    gc.collect()
+    os.replace(location / index.INDEX_FILE, location / "search.sqlite")  # as an older release left it
+    for name in ("statistics.sqlite", "evidence-facts.sqlite"):
+        (location / name).write_bytes(b"")
+    reopened = ClaimStore(location)
+    derived.ready(reopened)  # what `claimgraph serve` does before serving
+    assert [p.name for p in location.glob("*.sqlite")] == [index.INDEX_FILE]
+    assert len(_indexed_claims(reopened)) == 2
+    _in_step(reopened)

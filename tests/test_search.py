@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from claimgraph.graph import search
+from claimgraph.graph import index, search
 from claimgraph.graph.derived import refresh_all
 
 from conftest import SEED, SHARED
@@ -19,7 +19,7 @@ INJECTION = '<script>alert("x")</script> and "><img src=x onerror=alert(1)>'
 
 
 def test_index_file_sits_in_the_store_folder(seed_store):
-    assert search.index_path(seed_store) == seed_store.path / "search.sqlite"
+    assert search.index_path(seed_store) == seed_store.path / "index.sqlite"
     assert search.index_path(seed_store).is_file()
 
 
@@ -167,11 +167,11 @@ def test_reindex_command_reports_and_mends_drift(tmp_path):
 
 def test_an_index_of_an_older_schema_is_dropped_and_rebuilt(seed_store):
     with sqlite3.connect(search.index_path(seed_store)) as conn:
-        conn.execute("UPDATE meta SET value = '1' WHERE key = 'schema'")
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
         conn.execute("DROP TABLE versions")  # an older index lacks the newer tables and columns
     assert search.search(seed_store, "rituximab").total == 3
     with sqlite3.connect(search.index_path(seed_store)) as conn:
-        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == search.SCHEMA_VERSION
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == index.SCHEMA_VERSION
         assert conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == 1
 
 
