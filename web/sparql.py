@@ -19,7 +19,7 @@ from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from claimgraph.graph import examples as example_queries
-from claimgraph.graph import queries, statistics
+from claimgraph.graph import queries, sparql_syntax, statistics
 from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
 from claimgraph.graph.statistics import DATASET
 
@@ -27,7 +27,7 @@ from . import negotiation
 from .db import app_object, get_store
 from .errors import error_response
 from .query_runner import Outcome, QueryRequest, QueryRunner
-from .security import uses_service
+from .worker_limits import default_memory_mb
 
 bp = Blueprint("sparql", __name__)
 
@@ -119,7 +119,12 @@ def query_runner() -> QueryRunner:
 
 def _start_runner(app: Flask) -> QueryRunner:
     store = get_store()
-    return QueryRunner(store.path, workers=int(app.config["QUERY_WORKERS"]), inline_store=store.store)
+    config = app.config
+    return QueryRunner(store.path, workers=int(config["QUERY_WORKERS"]), inline_store=store.store,
+                       short_workers=int(config["QUERY_SHORT_WORKERS"]),
+                       short_limit=float(config["QUERY_SHORT_LIMIT"]),
+                       memory_mb=int(config["QUERY_MEMORY_MB"]) or None,
+                       allow_network=bool(config.get("SERVICE_ENABLED")))
 
 
 def close_runner(app: Flask) -> None:
@@ -129,11 +134,35 @@ def close_runner(app: Flask) -> None:
         runner.close()
 
 
+def refusal(text: str, *, update: bool = False) -> ProtocolError | None:
+    """Why a query or update must not reach the engine: nesting past what the engine
+    survives (400), or SERVICE while federation is disabled (403). The SERVICE check
+    reads the parsed text (graph.sparql_syntax); query workers also cannot open network
+    sockets (worker_limits), but updates run in this process, where the check is the guard."""
+    kind = "update" if update else "query"
+    too_deep = sparql_syntax.too_deep(text)
+    if too_deep:
+        return ProtocolError(400, "Query too deeply nested" if not update else "Update too deeply nested",
+                             too_deep.replace("the query", f"the {kind}"))
+    if current_app.config.get("SERVICE_ENABLED"):
+        return None
+    disabled = ("SERVICE (federated query) is disabled on this endpoint; the server operator can enable it "
+                "with CLAIMGRAPH_SERVICE_ENABLED=1")
+    try:
+        if not sparql_syntax.uses_service(text, update=update):
+            return None
+    except sparql_syntax.Unreadable as exc:
+        # pyoxigraph would fetch whatever URL SERVICE names (server-side request forgery):
+        # a text that mentions SERVICE and cannot be checked is not run.
+        return ProtocolError(403, "Forbidden", f"the {kind} mentions SERVICE and the server could not parse it "
+                             f"to make sure it calls no other server ({exc}). {disabled}")
+    return ProtocolError(403, "Forbidden", disabled)
+
+
 def run_query(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:
-    if uses_service(sparql) and not current_app.config.get("SERVICE_ENABLED"):
-        # pyoxigraph would fetch whatever URL SERVICE names: server-side request forgery.
-        return Outcome(403, title="Forbidden", detail="SERVICE (federated query) is disabled on this "
-                       "endpoint; the server operator can enable it with CLAIMGRAPH_SERVICE_ENABLED=1")
+    refused = refusal(sparql)
+    if refused is not None:
+        return Outcome(refused.status, title=refused.title, detail=refused.detail)
     default_graphs, named_graphs = graph_iris("default-graph-uri"), graph_iris("named-graph-uri")
     if named_graphs is not None and default_graphs is None:
         default_graphs = ()  # the protocol: named graphs only means an empty default graph
@@ -142,9 +171,9 @@ def run_query(sparql: str, *, accept: str | None, format_override: str | None) -
     job = QueryRequest(sparql=sparql, base_iri=request.base_url, default_graphs=default_graphs,
                        named_graphs=named_graphs, accept=accept, format_override=format_override,
                        row_limit=int(current_app.config["ROW_LIMIT"]))
-    # A timeout= the client asks for bounds its query's run; the wait for a free worker
-    # is bounded by the server's own limit.
-    outcome = query_runner().run(job, effective_timeout(), wait=float(current_app.config["QUERY_TIMEOUT"]))
+    # The request's timeout (the server's, or less when the client asks) bounds its
+    # whole stay: waiting for a worker and running.
+    outcome = query_runner().run(job, effective_timeout())
     if outcome.status != 200:
         current_app.logger.info("query answered %s %s: %s", outcome.status, outcome.title, outcome.detail[:200])
     return outcome
@@ -310,6 +339,9 @@ def compress(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     app.config.setdefault("QUERY_WORKERS", 2)  # worker processes for queries
+    app.config.setdefault("QUERY_SHORT_WORKERS", 1)  # the short lane: takes queries while the others are busy
+    app.config.setdefault("QUERY_SHORT_LIMIT", 1.0)  # seconds a query may run in the short lane
+    app.config.setdefault("QUERY_MEMORY_MB", default_memory_mb())  # per worker; 0: no cap
     app.config.setdefault("PROXY_FIX", 0)  # number of trusted proxies setting X-Forwarded-*
     if int(app.config["PROXY_FIX"]) > 0:
         hops = int(app.config["PROXY_FIX"])

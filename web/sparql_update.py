@@ -20,8 +20,8 @@ from claimgraph.graph.namespaces import PREFIXES
 
 from . import negotiation
 from .db import get_store
-from .sparql import FORM, UPDATE_TYPE, ProtocolError, compress, graph_iris, problem, single_parameter, utf8_body
-from .security import uses_service
+from .sparql import (FORM, UPDATE_TYPE, ProtocolError, compress, graph_iris, problem, refusal, single_parameter,
+                     utf8_body)
 from .update_dataset import DatasetConflict, apply_using
 
 bp = Blueprint("sparql_update", __name__)
@@ -67,8 +67,9 @@ def update():
             text = apply_using(text, graph_iris("using-graph-uri") or (), graph_iris("using-named-graph-uri") or ())
         except DatasetConflict as exc:
             raise ProtocolError(400, "Bad Request", str(exc)) from None
-        if uses_service(text) and not current_app.config.get("SERVICE_ENABLED"):
-            raise ProtocolError(403, "Forbidden", "SERVICE (federated query) is disabled on this endpoint")
+        refused = refusal(text, update=True)
+        if refused is not None:
+            raise refused
         try:
             writes.apply_update(get_store(), text, base_iri=request.base_url)
         except SyntaxError as exc:
