@@ -48,6 +48,7 @@ class Outcome:
     title: str = ""  # error title / detail when status != 200
     detail: str = ""
     position: dict | None = field(default=None)  # {"line", "column"} of a syntax error
+    retry_after: int | None = None  # seconds, for a 503 the client may simply repeat later
 
 
 # -- one query ----------------------------------------------------------------

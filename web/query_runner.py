@@ -208,6 +208,7 @@ class QueryRunner:
         self.store_path = str(store_path) if store_path is not None else None
         self.inline_store = inline_store
         self.short_limit = short_limit
+        self.workers = max(1, workers)
         self.memory_mb = memory_mb
         self.timeouts = 0  # queries stopped so far (for logs and tests)
         self.memory_stops = 0
@@ -224,7 +225,7 @@ class QueryRunner:
                 raise FileNotFoundError(f"no store at {self.store_path}")
             self._settings = WorkerSettings(self.store_path, allow_network, memory_mb)
             self._context = multiprocessing.get_context("spawn")  # no fork of a threaded server
-            for lane, count in ((GENERAL, max(1, workers)), (SHORT, max(0, short_workers))):
+            for lane, count in ((GENERAL, self.workers), (SHORT, max(0, short_workers))):
                 for _ in range(count):
                     self._launch(lane)
 
@@ -232,16 +233,23 @@ class QueryRunner:
     def _launch(self, lane: str) -> None:
         """Start a worker in the background; it joins the pool once it is ready."""
         def start() -> None:
+            pause = 1.0
             while not self._closed:
-                worker = _Worker(self._context, self._settings, lane)
-                with self._changed:
-                    self._all.add(worker)
+                worker = None
                 try:
+                    worker = _Worker(self._context, self._settings, lane)
+                    with self._changed:
+                        self._all.add(worker)
                     self._note_setup(worker.started())
-                except (_Stopped, EOFError, OSError) as exc:
-                    LOG.error("a query worker failed to start (%s); trying again", exc)
-                    self._discard(worker)
-                    time.sleep(1)
+                except Exception as exc:  # noqa: BLE001 - whatever it was, the pool must not shrink
+                    if worker is not None:
+                        self._discard(worker)
+                    if self._closed:
+                        break
+                    LOG.error("a query worker failed to start (%s: %s); trying again in %g s",
+                              type(exc).__name__, exc, pause)
+                    time.sleep(pause)
+                    pause = min(pause * 2, 30.0)
                     continue
                 self._release(worker)
                 return
@@ -291,6 +299,10 @@ class QueryRunner:
                 self._waiting.remove(ticket)
                 self._changed.notify_all()
 
+    def _long_waiting(self) -> int:
+        with self._changed:
+            return sum(1 for ticket in self._waiting if ticket.lanes == (GENERAL,))
+
     def _taken_ahead(self, ticket: _Ticket, lane: str) -> bool:
         for other in self._waiting:
             if other is ticket:
@@ -309,8 +321,8 @@ class QueryRunner:
         while True:
             worker = self._acquire(deadline, lanes)
             if worker is None:
-                return Outcome(503, title="Service busy", detail=f"every query worker stayed busy for the "
-                               f"{timeout:g} s this request may take; try again")
+                return Outcome(503, title="Service busy", retry_after=5, detail=f"every query worker stayed "
+                               f"busy for the {timeout:g} s this request may take; try again")
             limit = deadline - time.monotonic()
             if worker.lane == SHORT:
                 limit = min(limit, self.short_limit)
@@ -324,7 +336,15 @@ class QueryRunner:
                                    f"of {self.memory_mb} MB and was stopped; narrow it (LIMIT, more "
                                    "specific patterns, no ORDER BY over everything)")
                 if worker.lane == SHORT and deadline - time.monotonic() > 0:
-                    lanes = (GENERAL,)  # not a short query after all: wait for a general worker
+                    # Not a short query after all: it waits for a general worker, unless as
+                    # many long queries wait already as there are general workers (then it
+                    # would only hold a server thread that cheap queries need).
+                    if self._long_waiting() >= self.workers:
+                        return Outcome(503, title="Service busy", retry_after=max(1, round(self.short_limit * 5)),
+                                       detail=f"the query needs more than the {self.short_limit:g} s a query may "
+                                       "run while every general worker is busy, and other long queries are "
+                                       "waiting already; try again later")
+                    lanes = (GENERAL,)
                     continue
                 self.timeouts += 1
                 return Outcome(503, title="Query timeout", detail=f"the query ran longer than {timeout:g} s "

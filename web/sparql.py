@@ -13,6 +13,7 @@ own routes (``sparql_update``).
 from __future__ import annotations
 
 import gzip
+import threading
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
@@ -159,10 +160,32 @@ def refusal(text: str, *, update: bool = False) -> ProtocolError | None:
     return ProtocolError(403, "Forbidden", disabled)
 
 
+def query_slots() -> threading.BoundedSemaphore:
+    return app_object("claimgraph.query_slots", lambda app: threading.BoundedSemaphore(concurrency(app)))
+
+
+def concurrency(app: Flask) -> int:
+    """SPARQL requests in the server at once, running or waiting: by default all server
+    threads but two, so that pages, search and /healthz always find a thread."""
+    configured = app.config.get("QUERY_CONCURRENCY")
+    return int(configured) if configured else max(1, int(app.config["SERVER_THREADS"]) - 2)
+
+
 def run_query(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:
     refused = refusal(sparql)
     if refused is not None:
         return Outcome(refused.status, title=refused.title, detail=refused.detail)
+    slots = query_slots()
+    if not slots.acquire(blocking=False):
+        return Outcome(503, title="Service busy", retry_after=2,
+                       detail=f"{concurrency(current_app)} SPARQL requests are being answered already; try again")
+    try:
+        return _run_admitted(sparql, accept=accept, format_override=format_override)
+    finally:
+        slots.release()
+
+
+def _run_admitted(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:
     default_graphs, named_graphs = graph_iris("default-graph-uri"), graph_iris("named-graph-uri")
     if named_graphs is not None and default_graphs is None:
         default_graphs = ()  # the protocol: named graphs only means an empty default graph
@@ -184,7 +207,8 @@ def outcome_response(outcome: Outcome, *, download: bool = False) -> Response:
         detail = outcome.detail
         if outcome.position:
             detail = f"line {outcome.position['line']}, column {outcome.position['column']}: {detail}"
-        return error_response(outcome.status, outcome.title, detail)
+        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
+        return error_response(outcome.status, outcome.title, detail, headers=headers)
     response = Response(outcome.body, status=200, content_type=outcome.media_type)
     if outcome.count is not None:
         response.headers["X-Result-Count"] = str(outcome.count)
@@ -342,6 +366,8 @@ def register(app: Flask) -> None:
     app.config.setdefault("QUERY_SHORT_WORKERS", 1)  # the short lane: takes queries while the others are busy
     app.config.setdefault("QUERY_SHORT_LIMIT", 1.0)  # seconds a query may run in the short lane
     app.config.setdefault("QUERY_MEMORY_MB", default_memory_mb())  # per worker; 0: no cap
+    app.config.setdefault("SERVER_THREADS", 8)  # waitress threads (serve sets it)
+    app.config.setdefault("QUERY_CONCURRENCY", None)  # SPARQL requests at once; None: SERVER_THREADS - 2
     app.config.setdefault("PROXY_FIX", 0)  # number of trusted proxies setting X-Forwarded-*
     if int(app.config["PROXY_FIX"]) > 0:
         hops = int(app.config["PROXY_FIX"])
