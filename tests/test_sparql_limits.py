@@ -90,7 +90,8 @@ def test_the_wait_for_a_worker_is_bounded_by_the_request_timeout(store):
     with live_server(store, QUERY_WORKERS=1, QUERY_SHORT_WORKERS=0, QUERY_TIMEOUT=60) as (base, _app):
         assert ask(base).status_code == 200
         thread, _answers = in_background(ask, base, RUNAWAY)
-        while not _app.extensions["claimgraph.query_runner"]._idle["general"] == []:
+        runner = _app.extensions["claimgraph.query_runner"]
+        while runner.idle()["general"]:  # until the runaway holds the one worker
             thread.join(0.05)
         response = ask(base, timeout=1)
         assert response.status_code == 503

@@ -299,6 +299,11 @@ class QueryRunner:
                 self._waiting.remove(ticket)
                 self._changed.notify_all()
 
+    def idle(self) -> dict[str, int]:
+        """Idle workers per lane (for logs, health and tests)."""
+        with self._changed:
+            return {lane: len(workers) for lane, workers in self._idle.items()}
+
     def _long_waiting(self) -> int:
         with self._changed:
             return sum(1 for ticket in self._waiting if ticket.lanes == (GENERAL,))
