@@ -340,18 +340,26 @@ def service_description() -> Response:
 def _finish(response: Response) -> Response:
     response.vary.add("Accept")
     if request.endpoint in ("sparql.endpoint",):
-        response.headers["Access-Control-Allow-Origin"] = "*"  # reads only: updates have their own routes
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, X-Result-Count"
+        allow_cross_origin(response, "GET, POST, OPTIONS")
     return compress(response)
 
 
+def allow_cross_origin(response: Response, methods: str) -> None:
+    """CORS for the protocol routes: any origin, no cookies. Writes need the bearer token
+    in ``Authorization``, which a preflight must therefore allow."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = methods
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+    response.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, X-Result-Count, Retry-After"
+    response.headers["Access-Control-Max-Age"] = "600"
+
+
 def compress(response: Response) -> Response:
-    """gzip when the client takes it and it is worth it."""
+    """gzip when the client takes it and it is worth it. HEAD gets the same headers as
+    GET (Content-Encoding, Content-Length); werkzeug leaves the body out."""
     response.vary.add("Accept-Encoding")
     if (response.status_code != 200 or response.direct_passthrough or "Content-Encoding" in response.headers
-            or request.accept_encodings["gzip"] <= 0 or request.method == "HEAD"):
+            or request.accept_encodings["gzip"] <= 0):
         return response
     body = response.get_data()
     if len(body) < 1024:

@@ -20,8 +20,8 @@ from claimgraph.graph.namespaces import PREFIXES
 
 from . import negotiation
 from .db import get_store
-from .sparql import (FORM, UPDATE_TYPE, ProtocolError, compress, graph_iris, problem, refusal, single_parameter,
-                     utf8_body)
+from .sparql import (FORM, UPDATE_TYPE, ProtocolError, allow_cross_origin, compress, graph_iris, problem, refusal,
+                     single_parameter, utf8_body)
 from .update_dataset import DatasetConflict, apply_using
 
 bp = Blueprint("sparql_update", __name__)
@@ -154,9 +154,17 @@ def read_graph(store, graph) -> Response:
     statements = quads if fmt.quads else (q.triple for q in quads)
     response = Response(serialize(statements, format=fmt.pyoxigraph, prefixes=PREFIXES),
                         content_type=fmt.content_type)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
     return compress(response)
+
+
+@bp.after_request
+def _cross_origin(response: Response) -> Response:
+    methods = {"sparql_update.update": "POST, OPTIONS",
+               "sparql_update.graph_store": "GET, HEAD, PUT, POST, DELETE, OPTIONS"}.get(request.endpoint)
+    if methods:
+        allow_cross_origin(response, methods)
+    return response
 
 
 def register(app: Flask) -> None:
