@@ -144,3 +144,64 @@ def too_deep(text: str, limit: int = MAX_NESTING) -> str | None:
         return None
     return (f"the query nests brackets more than {limit} deep; the engine cannot evaluate "
             "groups or expressions that deep (rewrite the nesting, e.g. as a sequence of patterns)")
+
+
+# -- syntax errors people can read ----------------------------------------------------
+_POSITION = re.compile(r"error at (\d+):(\d+):?\s*")
+# A character class in the engine's list of what it expected: ['A' ..= 'Z' | '\u{00C0}'..]
+_CHARACTER_CLASS = re.compile(r"\[(?:'(?:[^'\\]|\\.)*'|[^\]'])*\]")
+_UNKNOWN_PREFIX = re.compile(r"Unknown namespace prefix : (\S+)")
+
+
+def explain_syntax_error(message: str, text: str, *, update: bool = False,
+                         prefixes: dict[str, str] | None = None) -> tuple[dict | None, str]:
+    """({"line", "column"} or None, a short message) for the engine's syntax error.
+
+    pyoxigraph lists every character class it would have taken (600 characters of
+    Unicode ranges); those are left out. "Prefix not found" becomes "prefix foo: is not
+    declared", the prefix named by rdflib's translation of the text, with the PREFIX line
+    of a known vocabulary spelled alike (``prefixes``: what the server declares anyway)."""
+    match = _POSITION.search(message)
+    position = {"line": int(match[1]), "column": int(match[2])} if match else None
+    detail = message[match.end():] if match else message
+    if "Prefix not found" in detail:
+        prefix = _undeclared_prefix(text, update, prefixes or {})
+        if prefix is not None:
+            return position, _prefix_message(prefix, prefixes or {})
+        detail = "a prefix used here is not declared"
+    elif detail.startswith("expected one of "):
+        items = [item.strip() for item in _CHARACTER_CLASS.sub("", detail[len("expected one of "):]).split(", ")]
+        kept = [item for item in items if item]
+        if len(kept) < len(items):
+            kept.append("a name, number or other term")
+        detail = "expected one of " + ", ".join(kept)
+    if len(detail) > 300:
+        detail = detail[:300] + " …"
+    return position, detail.strip()
+
+
+def _undeclared_prefix(text: str, update: bool, prefixes: dict[str, str]) -> str | None:
+    from rdflib.plugins.sparql.algebra import translateQuery, translateUpdate
+
+    try:
+        tree = parse(text, update=update)
+        (translateUpdate if update else translateQuery)(tree, initNs=prefixes)
+    except Unreadable:
+        return None
+    except Exception as exc:  # noqa: BLE001 - rdflib raises a bare Exception for this
+        found = _UNKNOWN_PREFIX.search(str(exc))
+        return found[1] if found else None
+    return None
+
+
+def _prefix_message(prefix: str, prefixes: dict[str, str]) -> str:
+    import difflib
+
+    message = f"prefix {prefix}: is not declared"
+    known = difflib.get_close_matches(prefix.lower(), list(prefixes), n=1, cutoff=0.6)
+    if known:
+        name = known[0]
+        message += f"; did you mean {name}: (PREFIX {name}: <{prefixes[name]}>)?"
+    else:
+        message += f"; add PREFIX {prefix}: <…> before the query"
+    return message

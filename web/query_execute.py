@@ -11,7 +11,6 @@ graph is the union of the named graphs.
 from __future__ import annotations
 
 import json
-import re
 from dataclasses import dataclass, field
 from json.encoder import encode_basestring as encode_json_string
 
@@ -52,9 +51,6 @@ class Outcome:
 
 
 # -- one query ----------------------------------------------------------------
-_POSITION = re.compile(r"error at (\d+):(\d+)")
-
-
 def execute(store: Store, request: QueryRequest) -> Outcome:
     """Run one query and serialise its answer; errors become Outcomes, never exceptions."""
     try:
@@ -64,7 +60,7 @@ def execute(store: Store, request: QueryRequest) -> Outcome:
         fmt = negotiation.choose(kind, request.accept, request.format_override)
         return _serialise(result, fmt, request.row_limit)
     except SyntaxError as exc:
-        return syntax_error_outcome(str(exc))
+        return syntax_error_outcome(str(exc), request.sparql)
     except negotiation.NotAcceptable as exc:
         return Outcome(406, title="Not Acceptable", detail=str(exc))
     except negotiation.UnknownFormat as exc:
@@ -73,14 +69,9 @@ def execute(store: Store, request: QueryRequest) -> Outcome:
         return Outcome(500, title="Query failed", detail=str(exc))
 
 
-def syntax_error_outcome(message: str) -> Outcome:
-    match = _POSITION.search(message)
-    position = {"line": int(match[1]), "column": int(match[2])} if match else None
-    if match:  # the position is reported on its own; keep the parser's words
-        message = message[match.end():].lstrip(": ")
-    if len(message) > 600:  # pyoxigraph lists every expected character class
-        message = message[:600] + " …"
-    return Outcome(400, title="Query syntax error", detail=message, position=position)
+def syntax_error_outcome(message: str, text: str) -> Outcome:
+    position, detail = sparql_syntax.explain_syntax_error(message, text, prefixes=PREFIXES)
+    return Outcome(400, title="Query syntax error", detail=detail, position=position)
 
 
 def _dataset_arguments(request: QueryRequest) -> dict:

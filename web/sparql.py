@@ -24,7 +24,7 @@ from claimgraph.graph import queries, sparql_syntax, statistics
 from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
 from claimgraph.graph.statistics import DATASET
 
-from . import negotiation
+from . import negotiation, sparql_html
 from .db import app_object, get_store
 from .errors import error_response
 from .query_runner import Outcome, QueryRequest, QueryRunner
@@ -204,9 +204,7 @@ def _run_admitted(sparql: str, *, accept: str | None, format_override: str | Non
 
 def outcome_response(outcome: Outcome, *, download: bool = False) -> Response:
     if outcome.status != 200:
-        detail = outcome.detail
-        if outcome.position:
-            detail = f"line {outcome.position['line']}, column {outcome.position['column']}: {detail}"
+        detail = sparql_html.error_detail(outcome)
         headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
         return error_response(outcome.status, outcome.title, detail, headers=headers)
     response = Response(outcome.body, status=200, content_type=outcome.media_type)
@@ -235,22 +233,17 @@ def endpoint():
         if query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "Bad Request", "no 'query' parameter in the request")
-            if wants_html():
-                return editor_page()
+            if sparql_html.wants_html():
+                return sparql_html.editor_page()
             return service_description()
+        if sparql_html.wants_html() and not request.values.get("format"):
+            # A /sparql?query=… link opened in a browser: the answer as a page.
+            return sparql_html.results_page(query, run_query(query, accept=None, format_override=None))
         outcome = run_query(query, accept=request.headers.get("Accept"),
                             format_override=request.values.get("format"))
         return outcome_response(outcome, download=request.values.get("download") == "1")
     except ProtocolError as exc:
         return problem(exc)
-
-
-def wants_html() -> bool:
-    """A browser asking for a page (text/html named, and liked at least as much as RDF)."""
-    accept = request.accept_mimetypes
-    named = any(value == "text/html" for value, _quality in accept)
-    best_rdf = max(accept.quality(m) for f in negotiation.formats_of(negotiation.GRAPH) for m in f.media_types)
-    return named and accept.quality("text/html") >= best_rdf
 
 
 @bp.get("/query")
@@ -259,41 +252,8 @@ def query_page():
     query = request.args.get("query")
     table = None
     if query:
-        outcome = run_query(query, accept=None, format_override="json")
-        table = results_table(outcome)
-    return editor_page(query=query, table=table)
-
-
-def results_table(outcome: Outcome) -> dict:
-    import json
-
-    if outcome.status != 200:
-        return {"error": f"{outcome.title}: {outcome.detail}"}
-    if not outcome.media_type.startswith("application/sparql-results+json"):
-        return {"text": outcome.body.decode("utf-8", "replace"), "truncated": outcome.truncated}
-    data = json.loads(outcome.body)
-    if "boolean" in data:
-        return {"boolean": data["boolean"]}
-    names = data["head"]["vars"]
-    rows = [[row.get(n, {}).get("value", "") for n in names] for row in data["results"]["bindings"]]
-    return {"vars": names, "rows": rows, "truncated": outcome.truncated}
-
-
-def editor_page(query: str | None = None, table: dict | None = None):
-    examples = example_queries.load_examples()
-    initial = query or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
-    return render_template("query.html", query=initial, table=table, examples=examples,
-                           example_texts={e.name: e.text for e in examples},
-                           prefixes=PREFIXES, formats=negotiation.FORMATS,
-                           endpoint=url_for("sparql.endpoint"), row_limit=current_app.config["ROW_LIMIT"],
-                           timeout=current_app.config["QUERY_TIMEOUT"],
-                           yasgui=yasgui_available())
-
-
-def yasgui_available() -> bool:
-    from pathlib import Path
-
-    return (Path(current_app.static_folder) / "vendor" / "yasgui" / "yasgui.min.js").is_file()
+        table = sparql_html.results_table(run_query(query, accept=None, format_override=None))
+    return sparql_html.editor_page(query=query, table=table)
 
 
 @bp.get("/examples")

@@ -15,7 +15,7 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from claimgraph.graph import writes
+from claimgraph.graph import sparql_syntax, writes
 from claimgraph.graph.namespaces import PREFIXES
 
 from . import negotiation
@@ -73,7 +73,10 @@ def update():
         try:
             writes.apply_update(get_store(), text, base_iri=request.base_url)
         except SyntaxError as exc:
-            raise ProtocolError(400, "Update syntax error", str(exc)[:600]) from None
+            position, detail = sparql_syntax.explain_syntax_error(str(exc), text, update=True, prefixes=PREFIXES)
+            if position:
+                detail = f"line {position['line']}, column {position['column']}: {detail}"
+            raise ProtocolError(400, "Update syntax error", detail) from None
         except OSError as exc:
             raise ProtocolError(500, "Update failed", str(exc)) from None
         current_app.logger.info("SPARQL update applied (%d characters)", len(text))
