@@ -14,7 +14,7 @@ import pytest
 import requests
 from rdflib import Dataset, Graph, URIRef
 from rdflib.plugins.stores.sparqlstore import SPARQLStore
-from SPARQLWrapper import CSV, JSON, JSONLD, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
+from SPARQLWrapper import CSV, JSON, JSONLD, N3, RDF, RDFXML, TSV, TURTLE, XML, SPARQLWrapper
 
 from sparql_live import PROTOCOL_GRAPH_BASE, live_server, protocol_store
 
@@ -127,3 +127,37 @@ def test_runaway_query_is_stopped_while_others_answer(server):
     # The killed worker is replaced: the server keeps answering with its full pool.
     for _ in range(3):
         assert requests.get(base + "/sparql", params={"query": "ASK {}"}, timeout=10).status_code == 200
+
+
+ALL_FORMATS = [JSON, XML, TURTLE, N3, RDF, RDFXML, CSV, TSV, JSONLD]
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+@pytest.mark.parametrize("fmt", ALL_FORMATS)
+def test_sparqlwrapper_every_return_format_fits_every_query_form(server, fmt, method):
+    """SPARQLWrapper sends one format= whatever the query; one that does not fit the query
+    form falls back to Accept, then to the form's default, instead of failing."""
+    base, _app = server
+    for query in (SELECT, CONSTRUCT, f"ASK {{ <{DATA1}> a ?t }}"):
+        client = wrapper(base, query, fmt)
+        client.setMethod(method)
+        result = client.query()
+        assert result.response.status == 200, (fmt, method, query)
+        body = result.response.read()
+        if query.startswith("ASK"):
+            assert b"true" in body, (fmt, method)
+        else:
+            assert str(FOAF_DOCUMENT).encode() in body or b"foaf:Document" in body or b"Document" in body, \
+                (fmt, method, query, body[:200])
+
+
+def test_pyoxigraph_federates_to_the_endpoint_with_service(server):
+    """A pyoxigraph store elsewhere calls this endpoint through SERVICE (the server's own
+    workers may not open sockets; a client's engine may)."""
+    from pyoxigraph import Store
+
+    base, _app = server
+    answer = list(Store().query(f"SELECT ?type WHERE {{ SERVICE <{base}/sparql> {{ <{DATA1}> a ?type }} }}"))
+    assert [row["type"].value for row in answer] == [str(FOAF_DOCUMENT)]
+    ask = Store().query(f"ASK {{ SERVICE <{base}/sparql> {{ <{DATA1}> a <{FOAF_DOCUMENT}> }} }}")
+    assert bool(ask) is True
