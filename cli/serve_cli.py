@@ -108,7 +108,7 @@ def _prepare(store) -> None:
 
 
 def run_server(store, *, host: str, port: int, threads: int, query_workers: int, enable_updates: bool,
-               query_timeout: float | None, url_prefix: str, behind_proxy: int) -> None:
+               query_timeout: float | None, url_prefix: str, behind_proxy: int, query_memory: int | None) -> None:
     from waitress import serve as waitress_serve
 
     from claimgraph.web import create_app, network
@@ -121,6 +121,9 @@ def run_server(store, *, host: str, port: int, threads: int, query_workers: int,
               "PROXY_FIX": behind_proxy}
     if query_timeout is not None:
         config["QUERY_TIMEOUT"] = query_timeout
+    if query_memory is not None:
+        config["QUERY_MEMORY_MB"] = query_memory
+    config["SERVER_THREADS"] = threads  # SPARQL requests leave two threads to pages and /healthz
     if enable_updates:
         config["UPDATES_ENABLED"] = True
         if not os.environ.get("CLAIMGRAPH_UPDATE_TOKEN"):
@@ -148,6 +151,8 @@ _SERVER_OPTIONS = [
     click.option("--enable-updates", is_flag=True,
                  help="Accept SPARQL Update and Graph Store writes (bearer token: $CLAIMGRAPH_UPDATE_TOKEN)."),
     click.option("--query-timeout", type=float, default=None, help="Seconds per query (default 30)."),
+    click.option("--query-memory", type=int, default=None, metavar="MB",
+                 help="Memory cap per query worker (default: 2048 or an eighth of the machine's; 0: none)."),
     click.option("--url-prefix", default="", help="Path prefix when mounted below a proxy path, e.g. /kg."),
     click.option("--behind-proxy", type=int, default=0, show_default=True,
                  help="Number of proxies whose X-Forwarded-* headers to trust."),

@@ -103,6 +103,13 @@ class WorkerSettings:
 
 
 def _worker_main(connection, settings: WorkerSettings) -> None:
+    try:
+        _serve(connection, settings)
+    except (BrokenPipeError, EOFError, KeyboardInterrupt):  # the server went away: so does the worker
+        return
+
+
+def _serve(connection, settings: WorkerSettings) -> None:
     problems = []
     if not settings.allow_network:
         problems.append(worker_limits.deny_network())

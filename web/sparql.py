@@ -152,11 +152,11 @@ def refusal(text: str, *, update: bool = False) -> ProtocolError | None:
     try:
         if not sparql_syntax.uses_service(text, update=update):
             return None
-    except sparql_syntax.Unreadable as exc:
+    except sparql_syntax.Unreadable:
         # pyoxigraph would fetch whatever URL SERVICE names (server-side request forgery):
         # a text that mentions SERVICE and cannot be checked is not run.
-        return ProtocolError(403, "Forbidden", f"the {kind} mentions SERVICE and the server could not parse it "
-                             f"to make sure it calls no other server ({exc}). {disabled}")
+        return ProtocolError(403, "Forbidden", f"{disabled}. This {kind} uses the word SERVICE and the server's "
+                             "SPARQL parser could not read it to rule a SERVICE clause out")
     return ProtocolError(403, "Forbidden", disabled)
 
 
