@@ -263,6 +263,15 @@ def examples_page():
 
 
 # -- service description ----------------------------------------------------------
+DATASET_NOTE = (
+    "The default graph is the union of every named graph: the articles and their versions, sources, "
+    "reviews, findings, provenance, the vocabulary, and also the ontology, the VoID statistics "
+    "(<https://w3id.org/claimgraph/id/graph/statistics>), the example queries "
+    "(<https://w3id.org/claimgraph/id/graph/examples>) and, while a write is applied, its change notes; "
+    "name graphs to leave them out. A query's own FROM / FROM NAMED is honoured when the request gives no "
+    "default-graph-uri / named-graph-uri. Relative IRIs in a query resolve against this endpoint's URL.")
+
+
 def service_description() -> Response:
     try:
         fmt = negotiation.choose(negotiation.GRAPH, request.headers.get("Accept"), request.args.get("format"))
@@ -274,6 +283,7 @@ def service_description() -> Response:
     service = BlankNode()
     triples = [Triple(service, RDF.type, SD.Service), Triple(service, SD.endpoint, endpoint_iri),
                Triple(service, DCTERMS.title, Literal("claimgraph SPARQL endpoint")),
+               Triple(service, DCTERMS.description, Literal(DATASET_NOTE, language="en")),
                Triple(service, SD.supportedLanguage, SD.SPARQL11Query),
                Triple(service, SD.feature, SD.UnionDefaultGraph),
                Triple(service, SD.defaultEntailmentRegime, NamedNode("http://www.w3.org/ns/entailment/Simple")),
