@@ -121,3 +121,19 @@ def test_nesting_inside_strings_and_iris_does_not_count():
     assert too_deep("SELECT * WHERE { ?s ?p ?o } # " + "{" * 2000) is None
     assert too_deep("SELECT * WHERE " + "{" * 501 + "}" * 501) is not None
     assert too_deep("SELECT * WHERE " + "\\u007B" * 501 + "}" * 501) is not None
+
+
+def test_a_deeply_nested_update_is_refused_before_it_reaches_the_engine(tmp_path):
+    """Updates run in the server process: the engine's stack overflow would kill the server
+    (on main this test ends the test process with a segmentation fault)."""
+    from claimgraph.web import create_app
+
+    store = ClaimStore(tmp_path / "store")
+    app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True,
+                      "UPDATES_ENABLED": True, "UPDATE_TOKEN": "t"})
+    update = "INSERT { <urn:a> <urn:b> <urn:c> } WHERE " + "{" * 5_000 + "}" * 5_000
+    response = app.test_client().post("/sparql/update", data={"update": update},
+                                      headers={"Authorization": "Bearer t", "Accept": "application/json"})
+    assert response.status_code == 400
+    assert "update nests brackets more than 500 deep" in response.get_json()["error"]["detail"]
+    assert len(store) == 0
