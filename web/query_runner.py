@@ -14,7 +14,7 @@ it costs about 30 µs (a listing of some twenty entries).
 SERVICE is enabled; while a worker runs a query the server reads its resident
 memory every ``WATCH_INTERVAL`` and kills it past the cap (503).
 
-**Admission**: a request's ``timeout`` bounds its whole stay, waiting included.
+**Admission**: a request's ``timeout`` bounds its wait for a worker and, apart, its run.
 Besides the general workers there is a *short lane* (``short_workers``, one by
 default) that only takes queries while every general worker is busy, and runs
 them for at most ``short_limit`` seconds: a cheap query is answered there while
@@ -325,21 +325,22 @@ class QueryRunner:
 
     # -- one query --------------------------------------------------------------------
     def run(self, request: QueryRequest, timeout: float) -> Outcome:
+        """The query waits at most ``timeout`` seconds for a worker, in all, and then runs at
+        most ``timeout`` seconds. Counting the wait in the run would kill a query that merely
+        queued (after 0.1 s of running, say), and every kill costs a worker start."""
         if self.store_path is None:
             return execute(self.inline_store, request)
-        deadline = time.monotonic() + timeout
+        deadline = time.monotonic() + timeout  # for waiting
         lanes = (GENERAL, SHORT)
         cap = self.memory_mb * 2**20 if self.memory_mb else None
         while True:
             worker = self._acquire(deadline, lanes)
             if worker is None:
                 return Outcome(503, title="Service busy", retry_after=5, detail=f"every query worker stayed "
-                               f"busy for the {timeout:g} s this request may take; try again")
-            limit = deadline - time.monotonic()
-            if worker.lane == SHORT:
-                limit = min(limit, self.short_limit)
+                               f"busy for the {timeout:g} s this request may wait; try again")
+            limit = min(timeout, self.short_limit) if worker.lane == SHORT else timeout
             try:
-                outcome = worker.ask(request, max(limit, 0.001), cap)
+                outcome = worker.ask(request, limit, cap)
             except _Stopped as stop:
                 self._retire(worker)
                 if stop.reason == "memory":

@@ -195,7 +195,7 @@ def _run_admitted(sparql: str, *, accept: str | None, format_override: str | Non
                        named_graphs=named_graphs, accept=accept, format_override=format_override,
                        row_limit=int(current_app.config["ROW_LIMIT"]))
     # The request's timeout (the server's, or less when the client asks) bounds its
-    # whole stay: waiting for a worker and running.
+    # wait for a worker and, apart, its run (QueryRunner.run).
     outcome = query_runner().run(job, effective_timeout())
     if outcome.status != 200:
         current_app.logger.info("query answered %s %s: %s", outcome.status, outcome.title, outcome.detail[:200])
