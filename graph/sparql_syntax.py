@@ -24,6 +24,8 @@ from __future__ import annotations
 import functools
 import re
 
+from .namespaces import PREFIXES
+
 MAX_NESTING = 500  # brackets deep; the engine crashed at 2 000-3 000 on an 8 MB stack
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
@@ -54,15 +56,9 @@ def mentions(text: str, word: str) -> bool:
 
 
 def parse(text: str, *, update: bool):
-    """rdflib's parse tree of a query (``update=False``) or an update; ``Unreadable``
-    when rdflib cannot read it (its grammar, its recursion limit)."""
-    return _parse(text, update)
-
-
-@functools.lru_cache(maxsize=64)
-def _parse(text: str, update: bool):
-    # Cached: the same text is often checked twice (SERVICE, then FROM), and clients
-    # resend the same queries. Callers must not change the tree.
+    """rdflib's parse tree of a query (``update=False``) or an update, fresh each time
+    (rdflib's translation changes the tree it is given); ``Unreadable`` when rdflib
+    cannot read it (its grammar, its recursion limit)."""
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
@@ -73,12 +69,28 @@ def _parse(text: str, update: bool):
         raise Unreadable(str(exc).splitlines()[0][:300]) from None
 
 
-def uses_service(text: str, *, update: bool = False) -> bool:
+@functools.lru_cache(maxsize=16)
+def translated_update(text: str, base_iri: str | None = None):
+    """rdflib's algebra of an update, made once per text: the SERVICE check and
+    ``graph.writes`` (which graphs an update writes) both read it, and must not change it.
+    ``Unreadable`` when rdflib cannot parse or translate it."""
+    from rdflib.plugins.sparql.algebra import translateUpdate
+
+    tree = parse(text, update=True)
+    try:
+        return translateUpdate(tree, base=base_iri, initNs=PREFIXES)
+    except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exceptions (unknown prefix, …)
+        raise Unreadable(str(exc).splitlines()[0][:300]) from None
+
+
+def uses_service(text: str, *, update: bool = False, base_iri: str | None = None) -> bool:
     """True when the query (or update) holds a SERVICE clause; ``Unreadable`` when it
     mentions "service" and the parser cannot tell."""
     if not mentions(text, "service"):
         return False
-    return _contains(parse(text, update=update), "ServiceGraphPattern")
+    if update:
+        return _contains(translated_update(text, base_iri).algebra, "ServiceGraphPattern")
+    return _contains(parse(text, update=False), "ServiceGraphPattern")
 
 
 def names_dataset(text: str) -> bool:

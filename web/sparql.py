@@ -150,7 +150,7 @@ def refusal(text: str, *, update: bool = False) -> ProtocolError | None:
     disabled = ("SERVICE (federated query) is disabled on this endpoint; the server operator can enable it "
                 "with CLAIMGRAPH_SERVICE_ENABLED=1")
     try:
-        if not sparql_syntax.uses_service(text, update=update):
+        if not sparql_syntax.uses_service(text, update=update, base_iri=request.base_url if update else None):
             return None
     except sparql_syntax.Unreadable:
         # pyoxigraph would fetch whatever URL SERVICE names (server-side request forgery):
