@@ -2,12 +2,17 @@
 
 Protocol: GET ``query=``, POST form, POST ``application/sparql-query``;
 ``default-graph-uri`` / ``named-graph-uri`` make the dataset (an unknown graph
-is simply empty). Without either, the default graph is the union of all graphs.
+is simply empty). Without either, a query's own FROM / FROM NAMED stands, and
+without those the default graph is the union of all named graphs.
 Answers are negotiated (``negotiation``), queries run in killable worker
-processes with a hard time limit (``query_runner``), and a row cap is said in
-the ``X-Result-Truncated`` header. ``GET /sparql`` without a query gives the
-service description (RDF) or, to a browser, the editor. Updates live on their
-own routes (``sparql_update``).
+processes with time and memory limits and fair admission (``query_runner``),
+and a row cap is said in the ``X-Result-Truncated`` header. Before a text
+reaches the engine, ``refusal`` turns away nesting the engine cannot survive and
+SERVICE while federation is disabled, both decided on the parsed text
+(``graph.sparql_syntax``). ``GET /sparql`` without a query gives the service
+description (RDF) or, to a browser, the editor; with a query, a browser gets the
+answer as a page (``sparql_html``). Updates live on their own routes
+(``sparql_update``).
 """
 
 from __future__ import annotations
