@@ -173,7 +173,7 @@ def concurrency(app: Flask) -> int:
     """SPARQL requests in the server at once, running or waiting: by default all server
     threads but two, so that pages, search and /healthz always find a thread."""
     configured = app.config.get("QUERY_CONCURRENCY")
-    return int(configured) if configured else max(1, int(app.config["SERVER_THREADS"]) - 2)
+    return max(1, int(configured) if configured else int(app.config["SERVER_THREADS"]) - 2)
 
 
 def run_query(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:

@@ -116,9 +116,10 @@ def memory_total() -> int | None:
 
 
 def default_memory_mb() -> int:
-    """2 GB, or an eighth of the machine's memory when that is less: with the default two
-    workers, queries can hold at most a quarter of the machine, leaving the rest to the
-    server, RocksDB's page cache and whatever else runs there."""
+    """2 GB, or an eighth of the machine's memory when that is less: the default three
+    workers (two general, one short lane) can then hold at most three eighths of the
+    machine, leaving the rest to the server, RocksDB's page cache and whatever else runs
+    there; a runaway reached 5-7 GB before there was a cap (issue 13)."""
     total = memory_total()
     return 2048 if total is None else max(256, min(2048, total // 8 // 2**20))
 
