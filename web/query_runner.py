@@ -205,9 +205,9 @@ class _Ticket:
 
 
 class QueryRunner:
-    """``run(request, timeout)`` answers within ``timeout`` seconds (waiting for a worker
-    included) or stops the query. ``store_path=None`` runs queries inline on
-    ``inline_store`` (no hard limits)."""
+    """``run(request, timeout)``: a worker within ``timeout`` seconds, the answer within
+    ``timeout`` more, or a 503. ``store_path=None`` runs queries inline on ``inline_store``
+    (no hard limits)."""
 
     def __init__(self, store_path: str | os.PathLike | None, workers: int = 2,
                  inline_store: Store | None = None, *, short_workers: int = 1, short_limit: float = 1.0,
