@@ -23,12 +23,19 @@ from __future__ import annotations
 
 import functools
 import re
+import threading
 
 from .namespaces import PREFIXES
 
 MAX_NESTING = 500  # brackets deep; the engine crashed at 2 000-3 000 on an 8 MB stack
 
 _ESCAPE = re.compile(r"\\u([0-9A-Fa-f]{4})|\\U([0-9A-Fa-f]{8})")
+
+
+# rdflib's SPARQL grammar is one pyparsing object per module, with state of its own while it
+# parses: two threads parsing at once make each other fail ("Expected SelectQuery, found
+# 'ORDER'"). The server parses only texts that mention SERVICE or FROM, so one at a time.
+_RDFLIB = threading.Lock()
 
 
 class Unreadable(ValueError):
@@ -62,7 +69,8 @@ def parse(text: str, *, update: bool):
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
     try:
-        return parseUpdate(text) if update else parseQuery(text)
+        with _RDFLIB:
+            return parseUpdate(text) if update else parseQuery(text)
     except RecursionError:
         raise Unreadable("the text nests too deeply for the SPARQL parser") from None
     except Exception as exc:  # noqa: BLE001 - pyparsing's errors, ValueError from escapes
@@ -78,7 +86,8 @@ def translated_update(text: str, base_iri: str | None = None):
 
     tree = parse(text, update=True)
     try:
-        return translateUpdate(tree, base=base_iri, initNs=PREFIXES)
+        with _RDFLIB:
+            return translateUpdate(tree, base=base_iri, initNs=PREFIXES)
     except Exception as exc:  # noqa: BLE001 - rdflib raises bare Exceptions (unknown prefix, …)
         raise Unreadable(str(exc).splitlines()[0][:300]) from None
 
@@ -197,7 +206,8 @@ def _undeclared_prefix(text: str, update: bool, prefixes: dict[str, str]) -> str
 
     try:
         tree = parse(text, update=update)
-        (translateUpdate if update else translateQuery)(tree, initNs=prefixes)
+        with _RDFLIB:
+            (translateUpdate if update else translateQuery)(tree, initNs=prefixes)
     except Unreadable:
         return None
     except Exception as exc:  # noqa: BLE001 - rdflib raises a bare Exception for this

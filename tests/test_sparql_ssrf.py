@@ -120,3 +120,28 @@ def test_the_filter_is_built_for_both_architectures():
         assert len(program) % 8 == 0 and len(program) // 8 == 11
     with pytest.raises(KeyError):
         network_filter("riscv64")
+
+
+def test_the_check_holds_under_concurrent_requests():
+    """rdflib's SPARQL parser is one object per process: threads parsing at once broke each
+    other's parse, and a harmless query mentioning "service" got 403 under load."""
+    import threading
+    from pathlib import Path
+
+    text = (Path(sparql_syntax.__file__).parent / "queries" / "examples" / "dataset-statistics.rq").read_text()
+    assert sparql_syntax.mentions(text, "service")
+    answers: list = []
+
+    def check():
+        for _ in range(20):
+            try:
+                answers.append(sparql_syntax.uses_service(text))
+            except sparql_syntax.Unreadable as exc:
+                answers.append(exc)
+
+    threads = [threading.Thread(target=check) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    assert answers == [False] * 120

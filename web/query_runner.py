@@ -157,6 +157,7 @@ class _Worker:
         self.process.start()
         child.close()
         self.problems: list[str] | None = None  # read from the worker's first message
+        self._stopping, self._stopped = threading.Lock(), False
         # One poll object per worker, made once: multiprocessing's poll() builds a
         # selector on every call.
         self._answer = select.poll()
@@ -186,6 +187,12 @@ class _Worker:
                     raise _Stopped("memory", f"{rss / 2**20:.0f} MB")
 
     def stop(self) -> None:
+        """Kill the process and close the pipe, once: closing a file descriptor twice could
+        close whatever file reused its number meanwhile (a socket of the server)."""
+        with self._stopping:
+            if self._stopped:
+                return
+            self._stopped = True
         if self.process.is_alive():
             self.process.kill()
         self.process.join(timeout=5)
