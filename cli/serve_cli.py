@@ -119,7 +119,8 @@ def _prepare(store) -> None:
 
 
 def run_server(store, *, host: str, port: int, query_workers: int, enable_updates: bool,
-               query_timeout: float | None, url_prefix: str, behind_proxy: int, **limits) -> None:
+               query_timeout: float | None, url_prefix: str, behind_proxy: int, query_memory: int | None = None,
+               **limits) -> None:
     """Serve until stopped. ``limits`` are ``serving.LIMITS`` given on the command line (None: the
     config key, else the default). The port is taken before anything says it is served."""
     from claimgraph.serving import PortInUse, flask_body_limit, make_server, resolve
@@ -133,6 +134,8 @@ def run_server(store, *, host: str, port: int, query_workers: int, enable_update
               "PROXY_FIX": behind_proxy}
     if query_timeout is not None:
         config["QUERY_TIMEOUT"] = query_timeout
+    if query_memory is not None:
+        config["QUERY_MEMORY_MB"] = query_memory
     if enable_updates:
         config["UPDATES_ENABLED"] = True
         if not os.environ.get("CLAIMGRAPH_UPDATE_TOKEN"):
@@ -142,6 +145,7 @@ def run_server(store, *, host: str, port: int, query_workers: int, enable_update
     app = create_app(config)
     try:
         limits = resolve(limits, app.config)
+        app.config["SERVER_THREADS"] = limits["threads"]  # SPARQL requests leave two to pages and /healthz
         server = make_server(app, host=host, port=port, url_prefix=url_prefix, body_limit=flask_body_limit(app),
                              **limits)
     except (PortInUse, ValueError) as exc:
@@ -169,6 +173,8 @@ _SERVER_OPTIONS = [
     click.option("--enable-updates", is_flag=True,
                  help="Accept SPARQL Update and Graph Store writes (bearer token: $CLAIMGRAPH_UPDATE_TOKEN)."),
     click.option("--query-timeout", type=float, default=None, help="Seconds per query (default 30)."),
+    click.option("--query-memory", type=int, default=None, metavar="MB",
+                 help="Memory cap per query worker (default: 2048 or an eighth of the machine's; 0: none)."),
     click.option("--url-prefix", default="", help="Path prefix when mounted below a proxy path, e.g. /kg."),
     click.option("--behind-proxy", type=int, default=0, show_default=True,
                  help="Number of proxies whose X-Forwarded-* headers to trust."),

@@ -15,8 +15,7 @@ from typing import Iterable
 
 from pyoxigraph import DefaultGraph, NamedNode, Quad
 
-from . import derived, evidence_facts
-from .namespaces import PREFIXES
+from . import derived, evidence_facts, sparql_syntax
 from .store import ClaimStore
 
 DEFAULT = "default"  # the store's default graph, as a name in ``graphs_written``
@@ -25,12 +24,10 @@ DEFAULT = "default"  # the store's default graph, as a name in ``graphs_written`
 def graphs_written(text: str, base_iri: str | None = None) -> set[str] | None:
     """The named graphs a SPARQL update writes to (``DEFAULT`` for the default graph),
     or None when the update does not say (or cannot be parsed here)."""
-    try:
-        from rdflib.plugins.sparql.algebra import translateUpdate
-        from rdflib.plugins.sparql.parser import parseUpdate
-        from rdflib.term import URIRef
+    from rdflib.term import URIRef
 
-        operations = translateUpdate(parseUpdate(text), base=base_iri, initNs=PREFIXES).algebra
+    try:  # parsed once for this and the endpoint's SERVICE check (sparql_syntax)
+        operations = sparql_syntax.translated_update(text, base_iri).algebra
     except Exception:  # noqa: BLE001 - anything the parser cannot follow: not known
         return None
     graphs: set[str] = set()

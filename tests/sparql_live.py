@@ -37,8 +37,10 @@ def live_server(store: ClaimStore, **config):
     from claimgraph.web import create_app
     from claimgraph.web.sparql import close_runner
 
-    app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True, **config})
-    server = create_server(app, host="127.0.0.1", port=0, threads=6, asyncore_loop_timeout=0.2)
+    threads = int(config.pop("SERVER_THREADS", 6))
+    app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True,
+                      "SERVER_THREADS": threads, **config})
+    server = create_server(app, host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.2)
     stopping = threading.Event()
 
     def serve():
@@ -58,3 +60,57 @@ def live_server(store: ClaimStore, **config):
         server._map.clear()  # the loop runs while channels remain (its wake-up trigger always does)
         close_runner(app)
         thread.join(timeout=5)
+
+
+class RecordingEndpoint:
+    """A tiny SPARQL endpoint on 127.0.0.1 (its own thread) that answers every request with
+    one solution (?s = <urn:from-the-listener>) and records each request it got: the
+    witness for whether a server-side SERVICE call happened."""
+
+    ANSWER = (b'{"head":{"vars":["s","p","o"]},"results":{"bindings":[{"s":{"type":"uri",'
+              b'"value":"urn:from-the-listener"}}]}}')
+
+    def __init__(self):
+        from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+        recording = self
+        self.requests: list[str] = []
+
+        class Handler(BaseHTTPRequestHandler):
+            def _answer(self):
+                recording.requests.append(f"{self.command} {self.path}")
+                length = int(self.headers.get("Content-Length") or 0)
+                if length:
+                    self.rfile.read(length)
+                self.send_response(200)
+                self.send_header("Content-Type", "application/sparql-results+json")
+                self.send_header("Content-Length", str(len(recording.ANSWER)))
+                self.end_headers()
+                self.wfile.write(recording.ANSWER)
+
+            do_GET = do_POST = _answer
+
+            def log_message(self, *args):
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}/sparql"
+        self.thread = threading.Thread(target=self.server.serve_forever, kwargs={"poll_interval": 0.1},
+                                       daemon=True)
+        self.thread.start()
+
+    @property
+    def contacted(self) -> bool:
+        return bool(self.requests)
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+        self.thread.join(timeout=5)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()

@@ -130,7 +130,15 @@ def test_negotiation_q_values_wildcards_and_override(client):
     assert client.get("/sparql", query_string={**select, "format": "csv"},
                       headers={"Accept": "application/json"}).content_type.startswith("text/csv")
     assert client.get("/sparql", query_string=select, headers={"Accept": "image/png"}).status_code == 406
-    assert client.get("/sparql", query_string={**select, "format": "turtle"}).status_code == 400
+    # A format= that does not fit the query form falls back to Accept, then the default.
+    turtle_for_select = client.get("/sparql", query_string={**select, "format": "turtle"})
+    assert turtle_for_select.content_type.startswith("application/sparql-results+json")
+    assert client.get("/sparql", query_string={**select, "format": "rdfxml"}, headers={"Accept": "text/csv"}
+                      ).content_type.startswith("text/csv")
+    construct_csv = client.get("/sparql", query_string={**construct, "format": "csv"}, headers={"Accept": "text/csv"})
+    assert construct_csv.status_code == 200 and construct_csv.content_type.startswith("text/turtle")
+    assert client.get("/sparql", query_string={**construct, "format": "n3"}).content_type.startswith("text/turtle")
+    assert client.get("/sparql", query_string={**select, "format": "no-such-format"}).status_code == 400
     with pytest.raises(NotAcceptable):
         choose("results", "text/turtle")
 
@@ -150,6 +158,29 @@ def test_gzip_cors_and_trailing_slash(client):
     assert b"<sparql" in gzip.decompress(response.data)
     assert response.headers["Access-Control-Allow-Origin"] == "*"
     assert client.options("/sparql").headers["Access-Control-Allow-Origin"] == "*"
+
+
+def test_head_sends_the_headers_of_get(client):
+    query = {"query": "SELECT * WHERE { ?s ?p ?o } LIMIT 5", "format": "xml"}
+    for encoding in ("gzip", "identity"):
+        get = client.get("/sparql", query_string=query, headers={"Accept-Encoding": encoding})
+        head = client.head("/sparql", query_string=query, headers={"Accept-Encoding": encoding})
+        assert head.status_code == get.status_code == 200
+        assert head.data == b""
+        for name in ("Content-Type", "Content-Length", "Content-Encoding", "Vary", "X-Result-Count"):
+            assert head.headers.get(name) == get.headers.get(name), (encoding, name)
+
+
+def test_preflight_allows_the_update_token(client):
+    for path, method in (("/sparql/update", "POST"), ("/rdf-graph-store?graph=http://example.org/g", "PUT"),
+                         ("/sparql", "POST")):
+        response = client.options(path, headers={"Origin": "https://tool.example", "Access-Control-Request-Method":
+                                                 method, "Access-Control-Request-Headers": "authorization, content-type"})
+        assert response.status_code == 200, path
+        assert response.headers["Access-Control-Allow-Origin"] == "*"
+        assert method in response.headers["Access-Control-Allow-Methods"]
+        allowed = response.headers["Access-Control-Allow-Headers"].lower()
+        assert "authorization" in allowed and "content-type" in allowed
 
 
 def test_dataset_parameters_and_unknown_graph(client):

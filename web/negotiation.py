@@ -59,7 +59,9 @@ FORMATS: tuple[Format, ...] = (
     Format("csv", RESULTS, ("text/csv",), "csv", "CSV", _W3C + "SPARQL_Results_CSV"),
     Format("tsv", RESULTS, ("text/tab-separated-values",), "tsv", "TSV", _W3C + "SPARQL_Results_TSV"),
     # Graphs.
-    Format("turtle", GRAPH, ("text/turtle", "application/x-turtle"), "ttl", "Turtle", _W3C + "Turtle"),
+    # N3 is asked for by clients (SPARQLWrapper's N3) that mean Turtle, a subset of N3.
+    Format("turtle", GRAPH, ("text/turtle", "application/x-turtle", "text/n3", "text/rdf+n3"), "ttl", "Turtle",
+           _W3C + "Turtle", ("n3",)),
     Format("ntriples", GRAPH, ("application/n-triples", "text/plain"), "nt", "N-Triples", _W3C + "N-Triples",
            ("n-triples",)),
     Format("rdfxml", GRAPH, ("application/rdf+xml", "application/xml", "text/xml"), "rdf", "RDF/XML",
@@ -80,33 +82,49 @@ class NotAcceptable(Exception):
 
 
 class UnknownFormat(ValueError):
-    """A ``format=`` value that names no format, or one for the other kind (HTTP 400)."""
+    """A ``format=`` value that names no format of either kind (HTTP 400)."""
 
 
 def formats_of(kind: str) -> list[Format]:
     return [f for f in FORMATS if f.kind == kind]
 
 
-def lookup(value: str, kind: str) -> Format:
-    """A ``format=`` override: a short name, a suffix or a media type."""
+def lookup(value: str, kind: str | None) -> Format | None:
+    """A ``format=`` value: a short name, a suffix or a media type, of ``kind`` (None:
+    any kind). ``UnknownFormat`` when it names no format at all; None when it names a
+    format of the other kind only."""
     wanted = value.strip().lower()
-    for fmt in formats_of(kind):
-        if wanted in (fmt.name, fmt.suffix) or wanted in fmt.media_types or wanted in fmt.aliases:
-            return fmt
-    names = ", ".join(f.name for f in formats_of(kind))
-    raise UnknownFormat(f"format={value!r} does not fit this query's answer; use one of {names}")
+    matches = [fmt for fmt in FORMATS
+               if wanted in (fmt.name, fmt.suffix) or wanted in fmt.media_types or wanted in fmt.aliases]
+    if not matches:
+        names = ", ".join(f.name for f in FORMATS)
+        raise UnknownFormat(f"format={value!r} names no format; use one of {names}")
+    return next((fmt for fmt in matches if kind is None or fmt.kind == kind), None)
 
 
 @functools.lru_cache(maxsize=512)
 def choose(kind: str, accept_header: str | None, format_override: str | None = None) -> Format:
-    """The format to send: the override if given, else the best Accept match
-    (client q-values first, then our order), else our default for the kind.
+    """The format to send: the ``format=`` override when it fits the kind of answer;
+    else the best Accept match (client q-values first, then our order); else our
+    default for the kind. A ``format=`` that does not fit (a SELECT asked for Turtle)
+    falls back to Accept and then to the default rather than failing, as other servers
+    do: clients such as SPARQLWrapper send one ``format=`` whatever the query.
 
     Remembered per (kind, Accept, override): clients send the same few headers over
     and over, and parsing one costs about 90 µs, more than a small query's own
     evaluation. (Refusals raise, and lru_cache does not keep those.)"""
     if format_override:
-        return lookup(format_override, kind)
+        fitting = lookup(format_override, kind)
+        if fitting is not None:
+            return fitting
+        try:
+            return _best_accepted(kind, accept_header)
+        except NotAcceptable:
+            return formats_of(kind)[0]
+    return _best_accepted(kind, accept_header)
+
+
+def _best_accepted(kind: str, accept_header: str | None) -> Format:
     candidates = formats_of(kind)
     if not accept_header or not accept_header.strip():
         return candidates[0]

@@ -11,14 +11,14 @@
   URLs with a host, and ``doi:``/``pmid:`` identifiers as their resolvers' https URLs.
   A ``javascript:`` or ``data:`` URL from a RIS, CSL, BibTeX or guideline record is shown
   as text; the CSP alone stood between it and a click.
-- ``uses_service`` tells the SPARQL routes that a query calls SERVICE: pyoxigraph
-  would fetch any URL named there (server-side request forgery), so the endpoint
-  refuses such queries unless ``SERVICE_ENABLED`` is set.
+- ``SERVICE_ENABLED`` (off): pyoxigraph would fetch any URL a SERVICE clause names
+  (server-side request forgery). The SPARQL routes refuse such queries on the parsed
+  text (web/sparql.py ``refusal``) and query workers cannot open network sockets
+  (web/worker_limits.py) unless it is set.
 """
 
 from __future__ import annotations
 
-import re
 from urllib.parse import quote, urlsplit
 
 from flask import Flask, request
@@ -46,36 +46,6 @@ HEADERS = {
 }
 MAX_CONTENT_LENGTH = 2 * 1024 * 1024  # bytes of request body: queries, updates, reviews
 MAX_QUERY_STRING = 64 * 1024  # bytes of URL query string: a GET query is at most this long
-
-# What can hide the word SERVICE without being the keyword: comments, string
-# literals (long and short forms, escapes kept inside) and IRIs.
-_NOT_KEYWORDS = re.compile(r'"""(?:[^"\\]|\\.|"(?!""))*"""|\'\'\'(?:[^\'\\]|\\.|\'(?!\'\'))*\'\'\''
-                           r'|"(?:[^"\\\n]|\\.)*"|\'(?:[^\'\\\n]|\\.)*\'|<[^<>"{}|^`\\\s]*>|#[^\n]*')
-_SERVICE = re.compile(r"(?<![\w:?$])SERVICE(?![\w:-])", re.IGNORECASE)
-
-
-def uses_service(sparql: str) -> bool:
-    """True if the SPARQL text uses the SERVICE keyword (federated query)."""
-    if not _may_name_service(sparql):  # nearly every query: 2 µs instead of 30-100
-        return False
-    return bool(_SERVICE.search(_NOT_KEYWORDS.sub(" ", sparql)))
-
-
-def _may_name_service(sparql: str) -> bool:
-    """False only when no "service" in the text, as written, stands as a word by _SERVICE's
-    look-arounds. Blanking comments, strings and IRIs cannot make one: their first and
-    last characters are none of those the look-arounds exclude. ASCII only (lower() keeps
-    positions there; non-ASCII case folding is the regular expression's business)."""
-    if not sparql.isascii():
-        return True
-    text, start = sparql.lower(), 0
-    while (found := text.find("service", start)) >= 0:
-        before, after = text[found - 1:found] if found else "", text[found + 7:found + 8]
-        if not (before.isalnum() or before in "_:?$" and before) and not (after.isalnum() or after in "_:-" and after):
-            return True
-        start = found + 1
-    return False
-
 
 _RESOLVERS = {"doi": "https://doi.org/{}", "pmid": "https://pubmed.ncbi.nlm.nih.gov/{}/"}
 

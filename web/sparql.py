@@ -2,32 +2,38 @@
 
 Protocol: GET ``query=``, POST form, POST ``application/sparql-query``;
 ``default-graph-uri`` / ``named-graph-uri`` make the dataset (an unknown graph
-is simply empty). Without either, the default graph is the union of all graphs.
+is simply empty). Without either, a query's own FROM / FROM NAMED stands, and
+without those the default graph is the union of all named graphs.
 Answers are negotiated (``negotiation``), queries run in killable worker
-processes with a hard time limit (``query_runner``), and a row cap is said in
-the ``X-Result-Truncated`` header. ``GET /sparql`` without a query gives the
-service description (RDF) or, to a browser, the editor. Updates live on their
-own routes (``sparql_update``).
+processes with time and memory limits and fair admission (``query_runner``),
+and a row cap is said in the ``X-Result-Truncated`` header. Before a text
+reaches the engine, ``refusal`` turns away nesting the engine cannot survive and
+SERVICE while federation is disabled, both decided on the parsed text
+(``graph.sparql_syntax``). ``GET /sparql`` without a query gives the service
+description (RDF) or, to a browser, the editor; with a query, a browser gets the
+answer as a page (``sparql_html``). Updates live on their own routes
+(``sparql_update``).
 """
 
 from __future__ import annotations
 
 import gzip
+import threading
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from claimgraph.graph import examples as example_queries
-from claimgraph.graph import queries, statistics
+from claimgraph.graph import queries, sparql_syntax, statistics
 from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
 from claimgraph.graph.statistics import DATASET
 
-from . import negotiation
+from . import negotiation, sparql_html
 from .db import app_object, get_store
 from .errors import error_response
 from .query_runner import Outcome, QueryRequest, QueryRunner
-from .security import uses_service
+from .worker_limits import default_memory_mb
 
 bp = Blueprint("sparql", __name__)
 
@@ -119,7 +125,12 @@ def query_runner() -> QueryRunner:
 
 def _start_runner(app: Flask) -> QueryRunner:
     store = get_store()
-    return QueryRunner(store.path, workers=int(app.config["QUERY_WORKERS"]), inline_store=store.store)
+    config = app.config
+    return QueryRunner(store.path, workers=int(config["QUERY_WORKERS"]), inline_store=store.store,
+                       short_workers=int(config["QUERY_SHORT_WORKERS"]),
+                       short_limit=float(config["QUERY_SHORT_LIMIT"]),
+                       memory_mb=int(config["QUERY_MEMORY_MB"]) or None,
+                       allow_network=bool(config.get("SERVICE_ENABLED")))
 
 
 def close_runner(app: Flask) -> None:
@@ -129,11 +140,57 @@ def close_runner(app: Flask) -> None:
         runner.close()
 
 
+def refusal(text: str, *, update: bool = False) -> ProtocolError | None:
+    """Why a query or update must not reach the engine: nesting past what the engine
+    survives (400), or SERVICE while federation is disabled (403). The SERVICE check
+    reads the parsed text (graph.sparql_syntax); query workers also cannot open network
+    sockets (worker_limits), but updates run in this process, where the check is the guard."""
+    kind = "update" if update else "query"
+    too_deep = sparql_syntax.too_deep(text)
+    if too_deep:
+        return ProtocolError(400, "Query too deeply nested" if not update else "Update too deeply nested",
+                             too_deep.replace("the query", f"the {kind}"))
+    if current_app.config.get("SERVICE_ENABLED"):
+        return None
+    disabled = ("SERVICE (federated query) is disabled on this endpoint; the server operator can enable it "
+                "with CLAIMGRAPH_SERVICE_ENABLED=1")
+    try:
+        if not sparql_syntax.uses_service(text, update=update, base_iri=request.base_url if update else None):
+            return None
+    except sparql_syntax.Unreadable:
+        # pyoxigraph would fetch whatever URL SERVICE names (server-side request forgery):
+        # a text that mentions SERVICE and cannot be checked is not run.
+        return ProtocolError(403, "Forbidden", f"{disabled}. This {kind} uses the word SERVICE and the server's "
+                             "SPARQL parser could not read it to rule a SERVICE clause out")
+    return ProtocolError(403, "Forbidden", disabled)
+
+
+def query_slots() -> threading.BoundedSemaphore:
+    return app_object("claimgraph.query_slots", lambda app: threading.BoundedSemaphore(concurrency(app)))
+
+
+def concurrency(app: Flask) -> int:
+    """SPARQL requests in the server at once, running or waiting: by default all server
+    threads but two, so that pages, search and /healthz always find a thread."""
+    configured = app.config.get("QUERY_CONCURRENCY")
+    return max(1, int(configured) if configured else int(app.config["SERVER_THREADS"]) - 2)
+
+
 def run_query(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:
-    if uses_service(sparql) and not current_app.config.get("SERVICE_ENABLED"):
-        # pyoxigraph would fetch whatever URL SERVICE names: server-side request forgery.
-        return Outcome(403, title="Forbidden", detail="SERVICE (federated query) is disabled on this "
-                       "endpoint; the server operator can enable it with CLAIMGRAPH_SERVICE_ENABLED=1")
+    refused = refusal(sparql)
+    if refused is not None:
+        return Outcome(refused.status, title=refused.title, detail=refused.detail)
+    slots = query_slots()
+    if not slots.acquire(blocking=False):
+        return Outcome(503, title="Service busy", retry_after=2,
+                       detail=f"{concurrency(current_app)} SPARQL requests are being answered already; try again")
+    try:
+        return _run_admitted(sparql, accept=accept, format_override=format_override)
+    finally:
+        slots.release()
+
+
+def _run_admitted(sparql: str, *, accept: str | None, format_override: str | None) -> Outcome:
     default_graphs, named_graphs = graph_iris("default-graph-uri"), graph_iris("named-graph-uri")
     if named_graphs is not None and default_graphs is None:
         default_graphs = ()  # the protocol: named graphs only means an empty default graph
@@ -142,9 +199,9 @@ def run_query(sparql: str, *, accept: str | None, format_override: str | None) -
     job = QueryRequest(sparql=sparql, base_iri=request.base_url, default_graphs=default_graphs,
                        named_graphs=named_graphs, accept=accept, format_override=format_override,
                        row_limit=int(current_app.config["ROW_LIMIT"]))
-    # A timeout= the client asks for bounds its query's run; the wait for a free worker
-    # is bounded by the server's own limit.
-    outcome = query_runner().run(job, effective_timeout(), wait=float(current_app.config["QUERY_TIMEOUT"]))
+    # The request's timeout (the server's, or less when the client asks) bounds its
+    # wait for a worker and, apart, its run (QueryRunner.run).
+    outcome = query_runner().run(job, effective_timeout())
     if outcome.status != 200:
         current_app.logger.info("query answered %s %s: %s", outcome.status, outcome.title, outcome.detail[:200])
     return outcome
@@ -152,10 +209,9 @@ def run_query(sparql: str, *, accept: str | None, format_override: str | None) -
 
 def outcome_response(outcome: Outcome, *, download: bool = False) -> Response:
     if outcome.status != 200:
-        detail = outcome.detail
-        if outcome.position:
-            detail = f"line {outcome.position['line']}, column {outcome.position['column']}: {detail}"
-        return error_response(outcome.status, outcome.title, detail)
+        detail = sparql_html.error_detail(outcome)
+        headers = {"Retry-After": str(outcome.retry_after)} if outcome.retry_after else None
+        return error_response(outcome.status, outcome.title, detail, headers=headers)
     response = Response(outcome.body, status=200, content_type=outcome.media_type)
     if outcome.count is not None:
         response.headers["X-Result-Count"] = str(outcome.count)
@@ -182,22 +238,17 @@ def endpoint():
         if query is None:
             if request.method == "POST":
                 raise ProtocolError(400, "Bad Request", "no 'query' parameter in the request")
-            if wants_html():
-                return editor_page()
+            if sparql_html.wants_html():
+                return sparql_html.editor_page()
             return service_description()
+        if sparql_html.wants_html() and not request.values.get("format"):
+            # A /sparql?query=… link opened in a browser: the answer as a page.
+            return sparql_html.results_page(query, run_query(query, accept=None, format_override=None))
         outcome = run_query(query, accept=request.headers.get("Accept"),
                             format_override=request.values.get("format"))
         return outcome_response(outcome, download=request.values.get("download") == "1")
     except ProtocolError as exc:
         return problem(exc)
-
-
-def wants_html() -> bool:
-    """A browser asking for a page (text/html named, and liked at least as much as RDF)."""
-    accept = request.accept_mimetypes
-    named = any(value == "text/html" for value, _quality in accept)
-    best_rdf = max(accept.quality(m) for f in negotiation.formats_of(negotiation.GRAPH) for m in f.media_types)
-    return named and accept.quality("text/html") >= best_rdf
 
 
 @bp.get("/query")
@@ -206,41 +257,8 @@ def query_page():
     query = request.args.get("query")
     table = None
     if query:
-        outcome = run_query(query, accept=None, format_override="json")
-        table = results_table(outcome)
-    return editor_page(query=query, table=table)
-
-
-def results_table(outcome: Outcome) -> dict:
-    import json
-
-    if outcome.status != 200:
-        return {"error": f"{outcome.title}: {outcome.detail}"}
-    if not outcome.media_type.startswith("application/sparql-results+json"):
-        return {"text": outcome.body.decode("utf-8", "replace"), "truncated": outcome.truncated}
-    data = json.loads(outcome.body)
-    if "boolean" in data:
-        return {"boolean": data["boolean"]}
-    names = data["head"]["vars"]
-    rows = [[row.get(n, {}).get("value", "") for n in names] for row in data["results"]["bindings"]]
-    return {"vars": names, "rows": rows, "truncated": outcome.truncated}
-
-
-def editor_page(query: str | None = None, table: dict | None = None):
-    examples = example_queries.load_examples()
-    initial = query or (examples[0].text if examples else "SELECT * WHERE { ?s ?p ?o } LIMIT 10")
-    return render_template("query.html", query=initial, table=table, examples=examples,
-                           example_texts={e.name: e.text for e in examples},
-                           prefixes=PREFIXES, formats=negotiation.FORMATS,
-                           endpoint=url_for("sparql.endpoint"), row_limit=current_app.config["ROW_LIMIT"],
-                           timeout=current_app.config["QUERY_TIMEOUT"],
-                           yasgui=yasgui_available())
-
-
-def yasgui_available() -> bool:
-    from pathlib import Path
-
-    return (Path(current_app.static_folder) / "vendor" / "yasgui" / "yasgui.min.js").is_file()
+        table = sparql_html.results_table(run_query(query, accept=None, format_override=None))
+    return sparql_html.editor_page(query=query, table=table)
 
 
 @bp.get("/examples")
@@ -250,6 +268,15 @@ def examples_page():
 
 
 # -- service description ----------------------------------------------------------
+DATASET_NOTE = (
+    "The default graph is the union of every named graph: the articles and their versions, sources, "
+    "reviews, findings, provenance, the vocabulary, and also the ontology, the VoID statistics "
+    "(<https://w3id.org/claimgraph/id/graph/statistics>), the example queries "
+    "(<https://w3id.org/claimgraph/id/graph/examples>) and, while a write is applied, its change notes; "
+    "name graphs to leave them out. A query's own FROM / FROM NAMED is honoured when the request gives no "
+    "default-graph-uri / named-graph-uri. Relative IRIs in a query resolve against this endpoint's URL.")
+
+
 def service_description() -> Response:
     try:
         fmt = negotiation.choose(negotiation.GRAPH, request.headers.get("Accept"), request.args.get("format"))
@@ -261,6 +288,7 @@ def service_description() -> Response:
     service = BlankNode()
     triples = [Triple(service, RDF.type, SD.Service), Triple(service, SD.endpoint, endpoint_iri),
                Triple(service, DCTERMS.title, Literal("claimgraph SPARQL endpoint")),
+               Triple(service, DCTERMS.description, Literal(DATASET_NOTE, language="en")),
                Triple(service, SD.supportedLanguage, SD.SPARQL11Query),
                Triple(service, SD.feature, SD.UnionDefaultGraph),
                Triple(service, SD.defaultEntailmentRegime, NamedNode("http://www.w3.org/ns/entailment/Simple")),
@@ -287,18 +315,26 @@ def service_description() -> Response:
 def _finish(response: Response) -> Response:
     response.vary.add("Accept")
     if request.endpoint in ("sparql.endpoint",):
-        response.headers["Access-Control-Allow-Origin"] = "*"  # reads only: updates have their own routes
-        response.headers["Access-Control-Allow-Methods"] = "GET, POST, OPTIONS"
-        response.headers["Access-Control-Allow-Headers"] = "Accept, Content-Type"
-        response.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, X-Result-Count"
+        allow_cross_origin(response, "GET, POST, OPTIONS")
     return compress(response)
 
 
+def allow_cross_origin(response: Response, methods: str) -> None:
+    """CORS for the protocol routes: any origin, no cookies. Writes need the bearer token
+    in ``Authorization``, which a preflight must therefore allow."""
+    response.headers["Access-Control-Allow-Origin"] = "*"
+    response.headers["Access-Control-Allow-Methods"] = methods
+    response.headers["Access-Control-Allow-Headers"] = "Accept, Authorization, Content-Type"
+    response.headers["Access-Control-Expose-Headers"] = "X-Result-Truncated, X-Result-Count, Retry-After"
+    response.headers["Access-Control-Max-Age"] = "600"
+
+
 def compress(response: Response) -> Response:
-    """gzip when the client takes it and it is worth it."""
+    """gzip when the client takes it and it is worth it. HEAD gets the same headers as
+    GET (Content-Encoding, Content-Length); werkzeug leaves the body out."""
     response.vary.add("Accept-Encoding")
     if (response.status_code != 200 or response.direct_passthrough or "Content-Encoding" in response.headers
-            or request.accept_encodings["gzip"] <= 0 or request.method == "HEAD"):
+            or request.accept_encodings["gzip"] <= 0):
         return response
     body = response.get_data()
     if len(body) < 1024:
@@ -310,6 +346,11 @@ def compress(response: Response) -> Response:
 
 def register(app: Flask) -> None:
     app.config.setdefault("QUERY_WORKERS", 2)  # worker processes for queries
+    app.config.setdefault("QUERY_SHORT_WORKERS", 1)  # the short lane: takes queries while the others are busy
+    app.config.setdefault("QUERY_SHORT_LIMIT", 1.0)  # seconds a query may run in the short lane
+    app.config.setdefault("QUERY_MEMORY_MB", default_memory_mb())  # per worker; 0: no cap
+    app.config.setdefault("SERVER_THREADS", 8)  # waitress threads (serve sets it)
+    app.config.setdefault("QUERY_CONCURRENCY", None)  # SPARQL requests at once; None: SERVER_THREADS - 2
     app.config.setdefault("PROXY_FIX", 0)  # number of trusted proxies setting X-Forwarded-*
     if int(app.config["PROXY_FIX"]) > 0:
         hops = int(app.config["PROXY_FIX"])

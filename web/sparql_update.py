@@ -15,13 +15,13 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from claimgraph.graph import writes
+from claimgraph.graph import sparql_syntax, writes
 from claimgraph.graph.namespaces import PREFIXES
 
 from . import negotiation
 from .db import get_store
-from .sparql import FORM, UPDATE_TYPE, ProtocolError, compress, graph_iris, problem, single_parameter, utf8_body
-from .security import uses_service
+from .sparql import (FORM, UPDATE_TYPE, ProtocolError, allow_cross_origin, compress, graph_iris, problem, refusal,
+                     single_parameter, utf8_body)
 from .update_dataset import DatasetConflict, apply_using
 
 bp = Blueprint("sparql_update", __name__)
@@ -67,12 +67,16 @@ def update():
             text = apply_using(text, graph_iris("using-graph-uri") or (), graph_iris("using-named-graph-uri") or ())
         except DatasetConflict as exc:
             raise ProtocolError(400, "Bad Request", str(exc)) from None
-        if uses_service(text) and not current_app.config.get("SERVICE_ENABLED"):
-            raise ProtocolError(403, "Forbidden", "SERVICE (federated query) is disabled on this endpoint")
+        refused = refusal(text, update=True)
+        if refused is not None:
+            raise refused
         try:
             writes.apply_update(get_store(), text, base_iri=request.base_url)
         except SyntaxError as exc:
-            raise ProtocolError(400, "Update syntax error", str(exc)[:600]) from None
+            position, detail = sparql_syntax.explain_syntax_error(str(exc), text, update=True, prefixes=PREFIXES)
+            if position:
+                detail = f"line {position['line']}, column {position['column']}: {detail}"
+            raise ProtocolError(400, "Update syntax error", detail) from None
         except OSError as exc:
             raise ProtocolError(500, "Update failed", str(exc)) from None
         current_app.logger.info("SPARQL update applied (%d characters)", len(text))
@@ -153,9 +157,17 @@ def read_graph(store, graph) -> Response:
     statements = quads if fmt.quads else (q.triple for q in quads)
     response = Response(serialize(statements, format=fmt.pyoxigraph, prefixes=PREFIXES),
                         content_type=fmt.content_type)
-    response.headers["Access-Control-Allow-Origin"] = "*"
     response.vary.add("Accept")
     return compress(response)
+
+
+@bp.after_request
+def _cross_origin(response: Response) -> Response:
+    methods = {"sparql_update.update": "POST, OPTIONS",
+               "sparql_update.graph_store": "GET, HEAD, PUT, POST, DELETE, OPTIONS"}.get(request.endpoint)
+    if methods:
+        allow_cross_origin(response, methods)
+    return response
 
 
 def register(app: Flask) -> None:
