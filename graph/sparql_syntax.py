@@ -206,6 +206,8 @@ def _undeclared_prefix(text: str, update: bool, prefixes: dict[str, str]) -> str
 
     try:
         tree = parse(text, update=update)
+        # Read before translating: the translation rewrites the tree's prefixed names in place.
+        used, declared = _prefixes_in(tree)
         with _RDFLIB:
             (translateUpdate if update else translateQuery)(tree, initNs=prefixes)
     except Unreadable:
@@ -213,7 +215,34 @@ def _undeclared_prefix(text: str, update: bool, prefixes: dict[str, str]) -> str
     except Exception as exc:  # noqa: BLE001 - rdflib raises a bare Exception for this
         found = _UNKNOWN_PREFIX.search(str(exc))
         return found[1] if found else None
-    return None
+    # rdflib knows some prefixes (dc:, foaf: …) the engine does not: the parsed tree's
+    # prefixed names that neither the text nor the server declares.
+    return next((prefix for prefix in used if prefix not in declared and prefix not in prefixes), None)
+
+
+def _prefixes_in(tree) -> tuple[list[str], set[str]]:
+    """(prefixes of the prefixed names in use, in order; prefixes the text declares)."""
+    from pyparsing import ParseResults
+    from rdflib.plugins.sparql.parserutils import CompValue
+
+    used: list[str] = []
+    declared: set[str] = set()
+
+    def walk(node) -> None:
+        if isinstance(node, CompValue):
+            prefix = node["prefix"] if "prefix" in node else ""
+            if node.name == "pname" and prefix not in used:
+                used.append(prefix)
+            elif node.name == "PrefixDecl":
+                declared.add(prefix)
+            for value in node.values():
+                walk(value)
+        elif isinstance(node, (list, tuple, ParseResults)):
+            for value in node:
+                walk(value)
+
+    walk(tree)
+    return used, declared
 
 
 def _prefix_message(prefix: str, prefixes: dict[str, str]) -> str:
