@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.read_only:
         return read_control(args.store)
 
-    from claimgraph.graph import derived
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.graph.store import ClaimStore
 
     for name in filter(None, args.skip_derived.split(",")):
-        derived.DERIVED_MODULES.remove(name)
+        derived.DERIVED_MODULES[:] = [m for m in derived.DERIVED_MODULES if m.rsplit(".", 1)[-1] != name]
     files = sorted(p for p in args.corpus.rglob("article-*") if p.is_file())
     needed = args.base + args.articles
     if len(files) < needed:

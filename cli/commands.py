@@ -38,7 +38,7 @@ class Context:
         store (the command that works then), said in the lock error.
         """
         if self._store is None:
-            from claimgraph.graph.remote import is_remote
+            from claimgraph.graph.store.remote import is_remote
 
             remote = is_remote(self.location)
             if read_only and not remote:
@@ -125,8 +125,8 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
             raise click.UsageError("--vocab and --refs act on the store itself; they cannot go through --server")
         return load_through_server(server_url, paths, token_env=token_env, input_format=input_format,
                                    as_json=as_json)
-    from claimgraph.graph.batch import load_files
-    from claimgraph.graph.vocabulary import add_user_vocabularies
+    from claimgraph.graph.write.batch import load_files
+    from claimgraph.graph.write.vocabulary import add_user_vocabularies
     from claimgraph.loaders.errors import LoaderError
 
     store = ctx.store(instead=LOAD_INSTEAD)
@@ -148,7 +148,7 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
 
 
 def _disk_full(exc: BaseException) -> bool:
-    from claimgraph.graph.disk import is_disk_full
+    from claimgraph.graph.store.disk import is_disk_full
 
     return is_disk_full(exc)
 
@@ -156,7 +156,7 @@ def _disk_full(exc: BaseException) -> bool:
 def _report_disk_full(store, paths, exc: OSError, location: str) -> None:
     """A load stopped by a full disk: which files are in the store, and why the rest are
     not (instead of a traceback). Exits 1."""
-    from claimgraph.graph.disk import files_in_store
+    from claimgraph.graph.store.disk import files_in_store
     from claimgraph.loaders import iter_input_files
 
     files = list(iter_input_files(paths))
@@ -301,7 +301,7 @@ def stats(ctx: Context, as_json: bool) -> None:
 @pass_ctx
 def validate(ctx: Context, as_json: bool) -> None:
     """Check the whole graph against the SHACL shapes in ontology/."""
-    from claimgraph.graph.validation import validate_store
+    from claimgraph.graph.rdf.validation import validate_store
 
     report = validate_store(ctx.store(read_only=True))
     if as_json:

@@ -113,7 +113,7 @@ def release_freed_memory_on_signal() -> None:
 
 
 def _prepare(store) -> None:
-    from claimgraph.graph import derived
+    from claimgraph.graph.index import derived
 
     derived.ready(store)
 
@@ -243,7 +243,7 @@ def demo(ctx: Context, port: int, **options) -> None:
     """Load the bundled examples (articles, labels, guidelines) and the seed, then serve them
     with a demo reviewer whose token is printed."""
     from claimgraph.commands import LOAD_INSTEAD
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.write.batch import load_files
 
     files = demo_files()
     store = ctx.store(instead=LOAD_INSTEAD)

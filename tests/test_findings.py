@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from claimgraph.graph import findings
-from claimgraph.graph.ingest import ingest
+from claimgraph.graph.rules import findings
+from claimgraph.graph.write.ingest import ingest
 from claimgraph.loaders import FileResult
 from claimgraph.loaders.records import (Article, Block, CitationMarker, Claim, Identifiers, Reference,
                                         Section, Source)

@@ -22,8 +22,12 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import check, derived, reviews, search, writes
-from claimgraph.graph.batch import load_files
+from claimgraph.graph.index import check
+from claimgraph.graph.index import derived
+from claimgraph.graph.write import reviews
+from claimgraph.graph.index import search
+from claimgraph.graph.write import updates as writes
+from claimgraph.graph.write.batch import load_files
 from claimgraph.graph.store import ClaimStore
 
 CG = "https://w3id.org/claimgraph/ns#"

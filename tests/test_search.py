@@ -9,8 +9,9 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from claimgraph.graph import index, search
-from claimgraph.graph.derived import refresh_all
+from claimgraph.graph import index
+from claimgraph.graph.index import search
+from claimgraph.graph.index.derived import refresh_all
 
 from conftest import SEED, SHARED
 
@@ -117,7 +118,7 @@ def test_index_agrees_with_the_store_and_reindex_mends_drift(seed_store):
 
 
 def test_in_memory_store_gets_a_temporary_index(vocabulary):
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
     from claimgraph.loaders import read_file
 
@@ -228,7 +229,7 @@ def test_a_version_indexed_again_rereads_what_it_says_of_its_sources(seed_store)
 def test_load_files_into_a_fresh_store_indexes_claims_under_their_concepts(tmp_path):
     """batch.load_files brings the bundled vocabulary in itself: a store opened and
     loaded without the CLI once linked mentions but filed no claim under a drug."""
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.graph.store import ClaimStore
 
     store = ClaimStore(tmp_path / "fresh")

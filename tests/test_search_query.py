@@ -10,8 +10,9 @@ from collections import Counter
 
 import pytest
 
-from claimgraph.graph import search, search_query
-from claimgraph.graph.derived import refresh_all
+from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
+from claimgraph.graph.index.derived import refresh_all
 
 from conftest import SHARED
 

@@ -12,7 +12,7 @@ import pytest
 import requests
 from sparql_live import live_server
 
-from claimgraph.graph.ingest import ingest
+from claimgraph.graph.write.ingest import ingest
 from claimgraph.graph.store import ClaimStore
 from claimgraph.loaders import read_file
 from claimgraph.web.security import CONTENT_SECURITY_POLICY, uses_service

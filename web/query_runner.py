@@ -40,7 +40,7 @@ from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, Quad, Query
                         QueryResultsFormat, QuerySolutions, Store, Triple, parse_query_results,
                         serialize)
 
-from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.rdf.namespaces import PREFIXES
 
 from . import negotiation
 

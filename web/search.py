@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 
-from claimgraph.graph import search as search_index
+from claimgraph.graph.index import search as search_index
 
 from .db import get_store
 from .linked_data import page_path

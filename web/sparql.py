@@ -18,10 +18,11 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from claimgraph.graph import examples as example_queries
-from claimgraph.graph import queries, statistics
-from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
-from claimgraph.graph.statistics import DATASET
+from claimgraph.graph.rules import examples as example_queries
+from claimgraph.graph import queries
+from claimgraph.graph.rules import statistics
+from claimgraph.graph.rdf.namespaces import DCTERMS, PREFIXES, RDF, SD
+from claimgraph.graph.rules.statistics import DATASET
 
 from . import negotiation
 from .db import app_object, get_store

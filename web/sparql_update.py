@@ -4,7 +4,7 @@ and the Graph Store HTTP Protocol at ``/rdf-graph-store``.
 Both need ``UPDATES_ENABLED`` and an ``Authorization: Bearer <UPDATE_TOKEN>``
 header (compared in constant time). Reading a graph from the graph store
 (GET/HEAD) is open like the query endpoint. Every write goes through
-``claimgraph.graph.writes``, which brings search, lists, findings and the VoID
+``claimgraph.graph.write.updates``, which brings search, lists, findings and the VoID
 statistics in step with it before the response is sent.
 """
 
@@ -15,8 +15,8 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from claimgraph.graph import writes
-from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.write import updates as writes
+from claimgraph.graph.rdf.namespaces import PREFIXES
 
 from . import negotiation
 from .db import get_store

@@ -14,9 +14,10 @@ from typing import BinaryIO, Iterable, Iterator
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
-from claimgraph.graph import iris, resolution
-from claimgraph.graph.findings import GRAPH_SOURCE_FINDINGS, findings_graph
-from claimgraph.graph.namespaces import C4O, CG, CITO, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, XSD
+from claimgraph.graph.rdf import iris
+from claimgraph.graph import resolution
+from claimgraph.graph.rules.findings import GRAPH_SOURCE_FINDINGS, findings_graph
+from claimgraph.graph.rdf.namespaces import C4O, CG, CITO, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, XSD
 from claimgraph.graph.store import ClaimStore
 
 NP = "http://www.nanopub.org/nschema#"

@@ -34,9 +34,10 @@ from collections import defaultdict
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from .. import derived, queries
-from ..namespaces import CG, ID, OA, RDF, XSD
-from ..store import ClaimStore
+from claimgraph.graph.index import derived
+from claimgraph.graph import queries
+from claimgraph.graph.rdf.namespaces import CG, ID, OA, RDF, XSD
+from claimgraph.graph.store import ClaimStore
 from . import candidates as cand
 from .candidates import Candidate, Guideline, LabelSection, Pool, Reference, Study
 
