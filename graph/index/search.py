@@ -37,6 +37,7 @@ from typing import Iterable, Iterator
 
 from pyoxigraph import NamedNode
 
+from claimgraph.graph.rdf import kinds
 from claimgraph.graph.rules import evidence
 from claimgraph.graph import index
 from claimgraph.graph import queries
@@ -47,8 +48,7 @@ from claimgraph.graph.rdf.namespaces import CG
 from claimgraph.graph.store import ClaimStore, solution_rows
 
 DOC_TYPES = ("claim", "source", "concept")
-SOURCE_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label",
-                CG.Study.value: "study"}
+SOURCE_KINDS = kinds.SLUG_BY_CLASS
 CONCEPT_TYPES = {CG.Condition.value: "condition", CG.Drug.value: "drug"}
 # Facets a search can be narrowed by, in the order the page shows them.
 FACETS = ("type", "kind", "organisation", "level", "condition", "drug", "article", "cited")

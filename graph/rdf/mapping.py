@@ -17,10 +17,11 @@ from claimgraph.loaders.records import Article, Claim, Organisation, Source
 
 from claimgraph.graph.rules import evidence
 from claimgraph.graph.rdf import iris
+from claimgraph.graph.rdf import kinds
 from claimgraph.graph.rdf.namespaces import (BIRO, C4O, CG, CITO, DCTERMS, DOCO, FABIO, FOAF, OA, PAV, PRISM, PROV,
                          RDF, RDFS, SCHEMA, XSD)
 
-SOURCE_KIND_CLASS = {"guideline": CG.Guideline, "drug-label": CG.DrugLabel, "study": CG.Study}
+SOURCE_KIND_CLASS = kinds.CLASS_BY_SLUG
 SECTION_KIND = {"guideline": CG.GuidelineSection, "drug-label": CG.DrugLabelSection,
                 "research": CG.ResearchSection}
 

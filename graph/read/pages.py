@@ -19,6 +19,7 @@ from claimgraph.graph import queries
 from claimgraph.graph import resolution
 from claimgraph.graph.rdf.namespaces import CG, DCTERMS, FABIO, PRISM, RDF, RDFS, SKOS
 from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.rdf import kinds
 
 # How a claim is supported, strongest first: the CSS class, legend text.
 SUPPORT = OrderedDict([
@@ -27,8 +28,8 @@ SUPPORT = OrderedDict([
     ("study", "cited by a study or other source"),
     ("uncited", "no citation"),
 ])
-_KIND_SUPPORT = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "label", CG.Study.value: "study"}
-KIND_NAMES = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug label", CG.Study.value: "study"}
+_KIND_SUPPORT = kinds.SUPPORT_BY_CLASS
+KIND_NAMES = kinds.LABEL_BY_CLASS
 CONCEPT_KINDS = {CG.Drug.value: "drug", CG.Condition.value: "condition"}
 
 

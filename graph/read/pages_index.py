@@ -17,6 +17,7 @@ from claimgraph.graph.read.pages import (CONCEPT_KINDS, KIND_NAMES, _all, _first
                     link_label, properties)
 from claimgraph.graph.index.search import SOURCE_KINDS
 from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.rdf import kinds
 
 TOP_CONCEPTS = 12
 HOME_ARTICLES = 50  # a page of the home's article list; as page-home-articles.rq's LIMIT
@@ -79,7 +80,7 @@ def source_page(store: ClaimStore, source: str, page: int = 1) -> dict | None:
     return {
         "kind": "source", "iri": source, "title": title or "Untitled source",
         "has_title": bool(title), "source_kind": KIND_NAMES.get(kind or "", "kind not known"),
-        "support": {CG.Guideline.value: "guideline", CG.DrugLabel.value: "label"}.get(kind or "", "study"),
+        "support": kinds.SUPPORT_BY_CLASS.get(kind or "", "study"),
         "identifiers": {
             "DOI": _first(props, PRISM.doi), "PubMed ID": _first(props, FABIO.hasPubMedId),
             "PMC ID": _first(props, FABIO.hasPubMedCentralId), "DailyMed set ID": _first(props, CG.splSetId),
