@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from claimgraph.commands import Context, pass_ctx
+from claimgraph.context import Context, pass_ctx
 
 
 @click.command("audit")

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from claimgraph.commands import Context, pass_ctx
+from claimgraph.context import Context, pass_ctx
 
 
 @click.command("resolve")

@@ -26,6 +26,7 @@ from claimgraph.graph.index import check
 from claimgraph.graph.index import derived
 from claimgraph.graph.write import reviews
 from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
 from claimgraph.graph.write import updates as writes
 from claimgraph.graph.write.batch import load_files
 from claimgraph.graph.store import ClaimStore
@@ -54,7 +55,7 @@ def _insert_claim(store, version: str, n: int, text: str) -> None:
 
 
 def _found(store, words: str) -> list[str]:
-    return [hit.iri for hit in search.search(store, words).hits]
+    return [hit.iri for hit in search_query.search(store, words).hits]
 
 
 def _indexed_claims(store) -> dict[str, int]:

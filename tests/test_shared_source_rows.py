@@ -22,6 +22,7 @@ from claimgraph.graph.read import pages
 from claimgraph.graph.read import pages_article
 from claimgraph.graph.read import pages_index
 from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
 from claimgraph.graph.exports import source_export
 from claimgraph.web import picture as drawing
 from claimgraph.graph.exports import write_export
@@ -166,7 +167,7 @@ def test_pictures_stay_small(shared_store, row_counts):
 
 def test_search_reindex_stays_small(shared_store, row_counts):
     search.refresh(shared_store, None)
-    assert search.search(shared_store, "flavocytochrome").total >= 1
+    assert search_query.search(shared_store, "flavocytochrome").total >= 1
     # One index document per stored source (a rebuild now reads sources' fields per graph,
     # search-source-fields.rq, and chooses in Python), and nothing missing or extra.
     report = search.drift(shared_store)

@@ -7,6 +7,7 @@ from __future__ import annotations
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 
 from claimgraph.graph.index import search as search_index
+from claimgraph.graph.index import search_query
 
 from .db import get_store
 from .linked_data import page_path
@@ -34,7 +35,7 @@ def _run():
     one more than an export may select). One search gives both: its facets are
     counted with the export's limit and cut to ``FACET_LIMIT`` for showing."""
     query, filters, page = _arguments()
-    result = search_index.search(get_store(), query, filters, page=page, per_page=PER_PAGE,
+    result = search_query.search(get_store(), query, filters, page=page, per_page=PER_PAGE,
                                  facet_limit=MAX_EXPORT_ARTICLES + 1)
     articles = [v.value for v in result.facets.get("article", [])]
     result.facets = {name: _shown(values) for name, values in result.facets.items()}

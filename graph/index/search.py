@@ -14,7 +14,7 @@ or drug with all its labels). Facets are rows of ``facets(doc, facet, value,
 label)``; a claim also carries the kinds and organisations of the sources it
 cites, copied when either is written (``_inherit_source_facets``), so a source
 record loaded later shows in the claims' facets at once and a search counts
-facets from one table (``search_query``).
+facets from one table (``search_query``, which asks the index: searching lives there).
 
 The same tables feed the browser's cross-article lists (``page_lists``): a
 claim's strongest evidence rank (``docs.rank``), the reference labels it cites
@@ -642,7 +642,3 @@ def drift(store: ClaimStore) -> dict[str, dict[str, int]]:
 
 def in_step(report: dict[str, dict[str, int]]) -> bool:
     return all(row["missing"] == 0 and row["extra"] == 0 for row in report.values())
-
-
-# Searching lives in search_query; its names are re-exported so callers keep using search.*.
-from claimgraph.graph.index.search_query import FacetValue, Hit, SearchResult, as_plain_words, highlighted, search  # noqa: E402,F401

@@ -206,4 +206,4 @@ def highlighted(text: str) -> Markup:
 
 # Imported last: ``search`` re-exports this module's names at its own end, so either
 # module may be imported first without meeting the other half-initialised.
-from claimgraph.graph.index.search import _CLOSE, _CONTROL_CHARACTERS, _OPEN, FACETS, _connect, ensure_index  # noqa: E402
+from claimgraph.graph.index.search import _CLOSE, _CONTROL_CHARACTERS, _OPEN, FACETS, _connect, ensure_index  # noqa: E402,E501
