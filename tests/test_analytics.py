@@ -82,7 +82,7 @@ def _graph_over_sparql(store):
     """The evidence graph as the store itself answers it (the search-*.rq queries): the
     oracle for the one analytics reads from the search index."""
     from claimgraph.graph.rules import evidence
-    from claimgraph.graph.index.search import SOURCE_KINDS, _clean
+    from claimgraph.graph.index.search_docs import SOURCE_KINDS, _clean
 
     nodes, edges = {}, set()
     concepts = {row["concept"]: row for row in store.select("search-concepts")}

@@ -111,7 +111,7 @@ def test_source_query_fetches_at_most_a_column():
 
 def test_sources_and_publishers_are_named_as_search_names_them(seed_store):
     """Read in the drawn versions only, but (with one article) as search-sources.rq reads them."""
-    from claimgraph.graph.index.search import SOURCE_KINDS, source_title
+    from claimgraph.graph.index.search_docs import SOURCE_KINDS, source_title
 
     graph, _ = picture.provenance_graph(seed_store, _version(seed_store))
     sources = [n for n, d in graph.nodes(data=True) if d["type"] == "source"]

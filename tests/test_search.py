@@ -12,6 +12,7 @@ from pyoxigraph import Literal, NamedNode, Quad
 from claimgraph.graph import index
 from claimgraph.graph.index import search
 from claimgraph.graph.index import search_query
+from claimgraph.graph.index import search_docs
 from claimgraph.graph.index.derived import refresh_all
 
 from conftest import SEED, SHARED
@@ -88,7 +89,7 @@ def test_injected_markup_is_escaped_in_titles_and_snippets(store, load_paths, tm
 
 def test_match_markers_in_the_data_cannot_forge_markup(seed_store):
     assert search_query.highlighted("a \ue000<b>\ue001") == "a <mark>&lt;b&gt;</mark>"
-    assert search._clean("x\ue000y\ue001") == "xy"
+    assert search_docs._clean("x\ue000y\ue001") == "xy"
 
 
 def test_a_new_version_replaces_the_old_one_in_the_index(seed_store, load_paths, tmp_path):

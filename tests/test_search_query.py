@@ -65,7 +65,7 @@ def test_facet_counts_equal_a_plain_count_over_the_hits(expertqa_store, query, f
     assert not everything.facets_partial
     facets = _facets_by_hand(expertqa_store)
     expected = _counted_by_hand([h.iri for h in everything.hits], facets)
-    for facet in search.FACETS:
+    for facet in search_query.FACETS:
         shown = {v.value: v.count for v in everything.facets.get(facet, [])}
         assert shown == dict(expected.get(facet, {})), facet
     # Every hit has every filter's value, and every document with them all is a hit.

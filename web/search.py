@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 
-from claimgraph.graph.index import search as search_index
 from claimgraph.graph.index import search_query
 
 from .db import get_store
@@ -22,7 +21,7 @@ MAX_EXPORT_ARTICLES = 50  # articles one search's audit-download links may selec
 
 def _arguments() -> tuple[str, dict[str, str], int]:
     query = request.args.get("q", "")[:MAX_QUERY]
-    filters = {f: request.args.get(f, "") for f in search_index.FACETS if request.args.get(f)}
+    filters = {f: request.args.get(f, "") for f in search_query.FACETS if request.args.get(f)}
     try:
         page = max(1, min(int(request.args.get("page", "1")), 10_000))
     except ValueError:
@@ -79,7 +78,7 @@ def search_page():
     alternates = [{"type": "application/json", "label": "JSON",
                    "href": url_for("search.search_json", **request.args)}]
     return render_template("search.html", result=result, filters=filters, search_query=query,
-                           facet_titles=search_index.FACET_TITLES, link=link,
+                           facet_titles=search_query.FACET_TITLES, link=link,
                            page_url=page_url, alternates=alternates,
                            export_selection=export_selection, export_note=export_note)
 

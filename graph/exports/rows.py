@@ -15,7 +15,7 @@ from claimgraph.graph import resolution
 from claimgraph.graph.write import reviews
 from claimgraph.graph.rules.findings import SEVERITY_NAMES, version_finding_rows
 from claimgraph.graph.read.pages import source_cards
-from claimgraph.graph.index.search import SOURCE_KINDS
+from claimgraph.graph.rdf.kinds import SLUG_BY_CLASS as SOURCE_KINDS
 from claimgraph.graph.store import ClaimStore
 
 COLUMNS = ["article", "article_title", "version", "version_number", "section", "claim",

@@ -26,6 +26,12 @@ from dataclasses import dataclass
 
 from markupsafe import Markup, escape
 
+# Facets a search can be narrowed by, in the order the page shows them.
+FACETS = ("type", "kind", "organisation", "level", "condition", "drug", "article", "cited")
+FACET_TITLES = {"type": "Result type", "kind": "Source kind", "organisation": "Organisation",
+                "level": "Evidence level", "condition": "Condition", "drug": "Drug",
+                "article": "Article", "cited": "Citation"}
+
 # How many hits facet counts are taken over at most (see the module comment).
 FACET_COUNT_LIMIT = 2000
 # A document has the value ``facet = value``.
@@ -206,4 +212,5 @@ def highlighted(text: str) -> Markup:
 
 # Imported last: ``search`` re-exports this module's names at its own end, so either
 # module may be imported first without meeting the other half-initialised.
-from claimgraph.graph.index.search import _CLOSE, _CONTROL_CHARACTERS, _OPEN, FACETS, _connect, ensure_index  # noqa: E402,E501
+from claimgraph.graph.index.search import _connect, ensure_index  # noqa: E402
+from claimgraph.graph.index.search_docs import _CLOSE, _CONTROL_CHARACTERS, _OPEN  # noqa: E402

@@ -30,7 +30,7 @@ import networkx as nx
 from claimgraph.graph.rules import evidence
 from claimgraph.graph.index import page_lists
 from claimgraph.graph.exports.safe_text import xml_text
-from claimgraph.graph.index.search import CONCEPT_TYPES
+from claimgraph.graph.index.search_docs import CONCEPT_TYPES
 from claimgraph.graph.store import ClaimStore
 
 NODE_TYPES = ("article", "claim", "source", "organisation", "condition", "drug")

@@ -15,7 +15,7 @@ from claimgraph.graph import queries
 from claimgraph.graph.rdf.namespaces import CG, DCTERMS, FABIO, PRISM, RDF, RDFS, SCHEMA, SKOS
 from claimgraph.graph.read.pages import (CONCEPT_KINDS, KIND_NAMES, _all, _first, level_for_rank, level_info,
                     link_label, properties)
-from claimgraph.graph.index.search import SOURCE_KINDS
+from claimgraph.graph.rdf.kinds import SLUG_BY_CLASS as SOURCE_KINDS
 from claimgraph.graph.store import ClaimStore
 from claimgraph.graph.rdf import kinds
 

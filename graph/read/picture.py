@@ -23,7 +23,7 @@ from pyoxigraph import NamedNode
 from claimgraph.graph.rdf import iris
 from claimgraph.graph import queries
 from claimgraph.graph.rdf.namespaces import C4O, FABIO, FOAF, SCHEMA
-from claimgraph.graph.index.search import SOURCE_KINDS, source_title
+from claimgraph.graph.index.search_docs import SOURCE_KINDS, source_title
 from claimgraph.graph.store import ClaimStore
 
 MAX_PER_COLUMN = 30  # nodes drawn per column (web/picture.py); also picture-source.rq's LIMIT
