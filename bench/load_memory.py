@@ -104,7 +104,7 @@ def read_control(path: Path) -> int:
     print(f"{0:>4} {0:>11} {0:>8.0f} {baseline:>11.1f} {0:>8.1f}")
     for number in range(1, 4):
         started, read = time.perf_counter(), 0
-        for quad in store.store.quads_for_pattern(None, None, None, None):
+        for quad in store.quads(None, None, None, None):
             read += len(quad.object.value) > -1  # touch the decoded term
         now = trimmed_anon_mb()
         print(f"{number:>4} {read:>11} {time.perf_counter() - started:>8.0f} {now:>11.1f} {now - baseline:>8.1f}",

@@ -17,7 +17,7 @@ from claimgraph.graph.rdf.namespaces import DCTERMS
 
 def _statistics_without_time(store) -> set:
     """The statistics graph's statements but its dcterms:modified (a clock reading)."""
-    quads = store.store.quads_for_pattern(None, None, None, statistics.GRAPH_STATISTICS)
+    quads = store.quads(None, None, None, statistics.GRAPH_STATISTICS)
     return {(q.subject, q.predicate, q.object) for q in quads if q.predicate != DCTERMS.modified}
 
 

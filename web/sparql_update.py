@@ -97,7 +97,7 @@ def target_graph():
 
 
 def graph_exists(store, graph) -> bool:
-    return isinstance(graph, DefaultGraph) or store.store.contains_named_graph(graph)
+    return isinstance(graph, DefaultGraph) or store.has_graph(graph)
 
 
 def parsed_body(graph) -> list[Quad]:
@@ -149,7 +149,7 @@ def read_graph(store, graph) -> Response:
         raise ProtocolError(406, "Not Acceptable", str(exc)) from None
     except negotiation.UnknownFormat as exc:
         raise ProtocolError(400, "Bad Request", str(exc)) from None
-    quads = store.store.quads_for_pattern(None, None, None, graph)
+    quads = store.quads(None, None, None, graph)
     statements = quads if fmt.quads else (q.triple for q in quads)
     response = Response(serialize(statements, format=fmt.pyoxigraph, prefixes=PREFIXES),
                         content_type=fmt.content_type)

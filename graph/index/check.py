@@ -103,7 +103,7 @@ def _canonical_row(table: str, columns: list[str], row: tuple, iri_of: dict[int,
 def rebuilt_snapshot(store: ClaimStore) -> Snapshot:
     """What a rebuild from the store's quads gives, computed in a scratch store."""
     scratch = ClaimStore()
-    scratch.store.bulk_extend(q for q in store.quads() if q.graph_name != derived.GRAPH_CHANGES)
+    scratch.bulk_write(q for q in store.quads() if q.graph_name != derived.GRAPH_CHANGES)
     derived.rebuild(scratch)
     return snapshot(scratch)
 

@@ -105,6 +105,6 @@ def refresh(store: ClaimStore, versions=None) -> None:
     """Write the examples graph when the bundled files differ from what it holds."""
     digest = _digest()
     marker = Literal(digest)
-    if list(store.store.quads_for_pattern(GRAPH_EXAMPLES, CG.contentSha256, marker, GRAPH_EXAMPLES)):
+    if list(store.quads(GRAPH_EXAMPLES, CG.contentSha256, marker, GRAPH_EXAMPLES)):
         return
     store.replace_graph(GRAPH_EXAMPLES, quads(load_examples(), digest))

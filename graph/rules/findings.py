@@ -243,7 +243,7 @@ def duplicate_source_findings(groups: dict[Key, set[str]]) -> list[Quad]:
 def _holds_pair_findings(store: ClaimStore) -> bool:
     """Findings written before groups (one per pair of sources) are replaced all at once:
     the graph holds one kind or the other, so its first finding tells which."""
-    for quad in store.store.quads_for_pattern(None, CG.findingCode, Literal(DUPLICATE_SOURCE.code),
+    for quad in store.quads(None, CG.findingCode, Literal(DUPLICATE_SOURCE.code),
                                               GRAPH_SOURCE_FINDINGS):
         return "-key-" not in quad.subject.value
     return False
@@ -265,7 +265,7 @@ def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | N
     this without ``cited`` for the nodes it folds."""
     graph = GRAPH_SOURCE_FINDINGS
     if sources is None or _holds_pair_findings(store):
-        present = list(store.store.quads_for_pattern(None, None, None, graph))
+        present = list(store.quads(None, None, None, graph))
         derived.apply_changes(store, present, duplicate_source_findings(_keyed(store.select("findings-source-keys"))))
         return
     sources = {s.value if isinstance(s, NamedNode) else s for s in sources}
@@ -276,13 +276,13 @@ def refresh_duplicates(store: ClaimStore, sources: Iterable[str | NamedNode] | N
         keys = _keys_in(store, cited)
     else:
         earlier = {q.subject for s in sources
-                   for q in store.store.quads_for_pattern(None, OA.hasTarget, NamedNode(s), graph)}
+                   for q in store.quads(None, OA.hasTarget, NamedNode(s), graph)}
         involved = sources | {q.object.value for f in earlier
-                              for q in store.store.quads_for_pattern(f, OA.hasTarget, None, graph)}
+                              for q in store.quads(f, OA.hasTarget, None, graph)}
         keys = _keys_of(store, involved)
     sink = FindingSink(graph)
     findings = earlier | {sink.iri(DUPLICATE_SOURCE, [], f"{kind}|{value}") for kind, value in keys}
-    present = [q for f in findings for q in store.store.quads_for_pattern(f, None, None, graph)]
+    present = [q for f in findings for q in store.quads(f, None, None, graph)]
     derived.apply_changes(store, present, duplicate_source_findings(_members(store, keys)))
 
 
@@ -297,7 +297,7 @@ def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad
     # Derived data: a crash between the two steps is mended by the pending-derived note.
     for graph in graphs:
         if store.has_graph(graph):
-            store.store.remove_graph(graph)
+            store.drop_graph(graph)
     if quads:
         store.write(quads)
 

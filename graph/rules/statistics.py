@@ -260,7 +260,7 @@ def _touched_graphs(store: ClaimStore, conn: sqlite3.Connection,
 
 
 def _list_graphs(store: ClaimStore):
-    return store.store.named_graphs()
+    return store.named_graphs()
 
 
 def _refresh_graphs(store: ClaimStore, conn: sqlite3.Connection, versions: list[NamedNode]) -> None:
@@ -290,21 +290,21 @@ def _graph_quads(store: ClaimStore, graph: str) -> list[Quad]:
     named = _node("graph", graph)
     content = NamedNode(named.value + "/content")
     quads = [q for node in (named, content)
-             for q in store.store.quads_for_pattern(node, None, None, GRAPH_STATISTICS)]
-    return quads + list(store.store.quads_for_pattern(DATASET, SD.namedGraph, named, GRAPH_STATISTICS))
+             for q in store.quads(node, None, None, GRAPH_STATISTICS)]
+    return quads + list(store.quads(DATASET, SD.namedGraph, named, GRAPH_STATISTICS))
 
 
 def _stored_entities(store: ClaimStore) -> tuple[dict[str, int], int, int]:
     """The whole-store figures of the last full count, read back from the graph."""
     classes = {}
-    for link in store.store.quads_for_pattern(DATASET, VOID.classPartition, None, GRAPH_STATISTICS):
+    for link in store.quads(DATASET, VOID.classPartition, None, GRAPH_STATISTICS):
         partition = link.object
-        name = next(store.store.quads_for_pattern(partition, VOID["class"], None, GRAPH_STATISTICS)).object
-        entities = next(store.store.quads_for_pattern(partition, VOID.entities, None, GRAPH_STATISTICS)).object
+        name = next(store.quads(partition, VOID["class"], None, GRAPH_STATISTICS)).object
+        entities = next(store.quads(partition, VOID.entities, None, GRAPH_STATISTICS)).object
         classes[name.value] = int(entities.value)
 
     def figure(predicate: NamedNode) -> int:
-        found = list(store.store.quads_for_pattern(DATASET, predicate, None, GRAPH_STATISTICS))
+        found = list(store.quads(DATASET, predicate, None, GRAPH_STATISTICS))
         return int(found[0].object.value) if found else 0
 
     return classes, figure(VOID.distinctSubjects), figure(VOID.distinctObjects)
@@ -320,11 +320,11 @@ _DATASET_PREDICATES = (RDF.type, CG.uncitedClaimCount, DCTERMS.modified, VOID.tr
 def _dataset_quads(store: ClaimStore) -> list[Quad]:
     """The dataset-level statements (not the named-graph nodes) now in the graph."""
     quads = [q for predicate in _DATASET_PREDICATES
-             for q in store.store.quads_for_pattern(DATASET, predicate, None, GRAPH_STATISTICS)]
-    quads += store.store.quads_for_pattern(DEFAULT_GRAPH, None, None, GRAPH_STATISTICS)
+             for q in store.quads(DATASET, predicate, None, GRAPH_STATISTICS)]
+    quads += store.quads(DEFAULT_GRAPH, None, None, GRAPH_STATISTICS)
     for link in quads[:]:
         if link.predicate in (VOID.classPartition, VOID.propertyPartition):
-            quads += store.store.quads_for_pattern(link.object, None, None, GRAPH_STATISTICS)
+            quads += store.quads(link.object, None, None, GRAPH_STATISTICS)
     return quads
 
 
@@ -340,7 +340,7 @@ def _write_dataset(store: ClaimStore, conn: sqlite3.Connection, old: list[Quad],
     new_quads = _with_stable_time(old, _quads(_dataset_triples(total, properties, *entities,
                                                                page_lists.uncited_claims(store)) + new))
     for quad in old:
-        store.store.remove(quad)
+        store.remove([quad])
     store.write(new_quads)
 
 

@@ -119,6 +119,25 @@ class ClaimStore:
         """Run SPARQL Update text that claimgraph wrote (terms rendered by pyoxigraph)."""
         self.store.update(sparql, prefixes=PREFIXES, **kwargs)
 
+    def named_graphs(self) -> Iterable[NamedNode]:
+        return self.store.named_graphs()
+
+    def drop_graph(self, graph: NamedNode) -> None:
+        if self.store.contains_named_graph(graph):
+            self.store.remove_graph(graph)
+
+    def clear(self) -> None:
+        """Every quad and graph gone (a restore with --replace)."""
+        self.store.clear()
+
+    def bulk_load(self, path, fmt: RdfFormat) -> None:
+        """A whole file through the engine's bulk loader (not one transaction: for restores)."""
+        self.store.bulk_load(path=str(path), format=fmt)
+
+    def bulk_write(self, quads: Iterable[Quad]) -> None:
+        """Many quads through the bulk loader (not one transaction: for scratch stores)."""
+        self.store.bulk_extend(quads)
+
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:
         """Swap a graph's content; for the static graphs only (two steps, not one
         transaction: a crash between them is mended by the next start)."""

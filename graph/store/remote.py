@@ -91,11 +91,6 @@ class RemoteStore:
             else:
                 self.session.auth = (user, password or "")
 
-    @property
-    def store(self) -> "_EngineCalls":
-        """The few pyoxigraph ``Store`` calls modules make on ``ClaimStore.store``, over SPARQL."""
-        return _EngineCalls(self)
-
     # -- reading ---------------------------------------------------------
     def _post(self, url: str, data: dict, accept: str):
         response = self.session.post(url, data=data, headers={"Accept": accept}, timeout=self.timeout)
@@ -139,8 +134,12 @@ class RemoteStore:
         return self.ask("ASK WHERE { GRAPH ?g { ?s ?p ?o } }", g=quad.graph_name, s=quad.subject,
                         p=quad.predicate, o=quad.object)
 
-    def quads(self, subject=None, predicate=None, obj=None, graph=None):
-        return self.store.quads_for_pattern(subject, predicate, obj, graph)
+    def quads(self, subject=None, predicate=None, obj=None, graph=None) -> list[Quad]:
+        bindings = {name: term for name, term in (("s", subject), ("p", predicate), ("o", obj), ("g", graph))
+                    if term is not None}
+        result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings=bindings)
+        return [Quad(row["s"] or bindings["s"], row["p"] or bindings["p"], row["o"] or bindings["o"],
+                     row["g"] or bindings["g"]) for row in result]
 
     def __len__(self) -> int:
         rows = self.select("SELECT (COUNT(*) AS ?n) WHERE { GRAPH ?g { ?s ?p ?o } }")
@@ -153,10 +152,31 @@ class RemoteStore:
             self.update("DELETE DATA { " + " ".join(
                 f"GRAPH {q.graph_name} {{ {q.subject} {q.predicate} {q.object} }}" for q in quads) + " }")
 
+    def named_graphs(self) -> list[NamedNode]:
+        return [row["g"] for row in self.query("SELECT DISTINCT ?g WHERE { GRAPH ?g { ?s ?p ?o } }")]
+
+    def drop_graph(self, graph: NamedNode) -> None:
+        self.update(f"DROP SILENT GRAPH {graph}")
+
+    def clear(self) -> None:
+        self.update("CLEAR SILENT ALL")
+
+    def bulk_load(self, path, fmt: RdfFormat) -> None:
+        """No bulk loader over the protocol: the file's quads as INSERT DATA chunks (for a
+        large dump, the server's own loader is faster: README, 'Bulk loading elsewhere')."""
+        from pyoxigraph import parse
+
+        with open(path, "rb") as handle:
+            self.write(parse(handle, format=fmt))
+
+    def bulk_write(self, quads: Iterable[Quad]) -> None:
+        self.write(quads)
+
     def update(self, sparql: str, **kwargs) -> None:
+        """SPARQL Update claimgraph wrote; claimgraph's prefixes are declared in front."""
         if self.read_only:
             raise PermissionError(f"{self.location} was opened read-only")
-        self._post(self.update_url, {"update": sparql}, "*/*")
+        self._post(self.update_url, {"update": _PREFIX_LINES + sparql}, "*/*")
 
     def write(self, quads: Iterable[Quad]) -> None:
         """INSERT DATA in chunks of WRITE_CHUNK quads (see the module note on transactions)."""
@@ -199,32 +219,6 @@ class RemoteStore:
         result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         quads = (Quad(row["s"], row["p"], row["o"], row["g"]) for row in result)
         serialize(quads, output, format=fmt)
-
-
-class _EngineCalls:
-    """pyoxigraph ``Store`` methods used directly by graph modules, as SPARQL requests."""
-
-    def __init__(self, remote: RemoteStore):
-        self.remote = remote
-
-    def update(self, sparql: str, **kwargs) -> None:
-        self.remote.update(_PREFIX_LINES + sparql)
-
-    def quads_for_pattern(self, subject=None, predicate=None, obj=None, graph=None):
-        bindings = {name: term for name, term in (("s", subject), ("p", predicate), ("o", obj), ("g", graph))
-                    if term is not None}
-        result = self.remote.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }", bindings=bindings)
-        return [Quad(row["s"] or bindings["s"], row["p"] or bindings["p"], row["o"] or bindings["o"],
-                     row["g"] or bindings["g"]) for row in result]
-
-    def contains_named_graph(self, graph: NamedNode) -> bool:
-        return self.remote.has_graph(graph)
-
-    def remove_graph(self, graph: NamedNode) -> None:
-        self.remote.update(f"DROP SILENT GRAPH {graph}")
-
-    def clear_graph(self, graph: NamedNode) -> None:
-        self.remote.update(f"CLEAR SILENT GRAPH {graph}")
 
 
 def _query_form(sparql: str) -> str:

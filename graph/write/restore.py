@@ -56,7 +56,7 @@ def is_empty(store: ClaimStore) -> bool:
     """Nothing but the bundled ontology and vocabulary."""
     if next(iter(store.quads(graph=DefaultGraph())), None) is not None:
         return False
-    return all(g.value in _STATIC_GRAPHS for g in store.store.named_graphs())
+    return all(g.value in _STATIC_GRAPHS for g in store.named_graphs())
 
 
 def restore(store: ClaimStore, path: str | Path, *, replace: bool = False) -> int:
@@ -70,8 +70,8 @@ def restore(store: ClaimStore, path: str | Path, *, replace: bool = False) -> in
         raise RestoreError(f"{path}: the store is not empty; restore into a new --store, or give --replace "
                            "to put the dump in place of what it holds")
     _read_through(path, fmt)  # a broken file is found before anything is replaced
-    store.store.clear()
-    store.store.bulk_load(path=str(path), format=fmt)
+    store.clear()
+    store.bulk_load(path, fmt)
     store.ensure_static_graphs()  # a dump of an older release gets this release's ontology
     derived.rebuild(store)
     store.flush()

@@ -119,7 +119,7 @@ def fold(store: ClaimStore, old: NamedNode, into: NamedNode) -> None:
     # reference-made description goes (its citing references keep their entry texts).
     store.update(f"DELETE {{ GRAPH {iris.GRAPH_CITED} {{ {o} ?p ?x }} }} WHERE {{ "
                  f"GRAPH {iris.GRAPH_CITED} {{ {o} ?p ?x }} FILTER EXISTS {{ GRAPH ?d {{ {n} a {CG.Source} }} }} }}")
-    store.store.update(
+    store.update(
         f"DELETE {{ GRAPH ?g {{ {o} ?p ?x }} }} INSERT {{ GRAPH ?g {{ {n} ?p ?x }} }} "
         f"WHERE {{ GRAPH ?g {{ {o} ?p ?x }} }} ;\n"
         f"DELETE {{ GRAPH ?g {{ ?s ?p {o} }} }} INSERT {{ GRAPH ?g {{ ?s ?p {n} }} }} "
@@ -142,7 +142,7 @@ def settle(store: ClaimStore, nodes: list[NamedNode], graphs: list[NamedNode] | 
         }}""")
     graph_values = f"VALUES ?g {{ {' '.join(str(g) for g in graphs)} }}" if graphs else ""
     kinds = ", ".join(str(k) for k in _GUESSED_KINDS)
-    store.store.update(f"""
+    store.update(f"""
         DELETE {{ GRAPH ?g {{ ?n ?p ?o }} }} WHERE {{
           VALUES ?n {{ {values} }} {graph_values}
           GRAPH {iris.GRAPH_SOURCES} {{ ?n {CG.fromRecord} ?file }}
@@ -242,7 +242,7 @@ def record_quads(store: ClaimStore, record: SourceRecord, node: NamedNode) -> li
 
 
 def _exists(store: ClaimStore, node: NamedNode) -> bool:
-    return any(True for _ in store.store.quads_for_pattern(node, RDF.type, CG.Source))
+    return any(True for _ in store.quads(node, RDF.type, CG.Source))
 
 
 def stub_quads(sink: QuadSink, node: NamedNode, cited: Source, text: str | None = None) -> None:
