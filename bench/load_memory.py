@@ -60,12 +60,12 @@ def main(argv: list[str] | None = None) -> int:
     if args.read_only:
         return read_control(args.store)
 
-    from claimgraph.graph import derived
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.graph.store import ClaimStore
 
     for name in filter(None, args.skip_derived.split(",")):
-        derived.DERIVED_MODULES.remove(name)
+        derived.DERIVED_MODULES[:] = [m for m in derived.DERIVED_MODULES if m.rsplit(".", 1)[-1] != name]
     files = sorted(p for p in args.corpus.rglob("article-*") if p.is_file())
     needed = args.base + args.articles
     if len(files) < needed:
@@ -104,7 +104,7 @@ def read_control(path: Path) -> int:
     print(f"{0:>4} {0:>11} {0:>8.0f} {baseline:>11.1f} {0:>8.1f}")
     for number in range(1, 4):
         started, read = time.perf_counter(), 0
-        for quad in store.store.quads_for_pattern(None, None, None, None):
+        for quad in store.quads(None, None, None, None):
             read += len(quad.object.value) > -1  # touch the decoded term
         now = trimmed_anon_mb()
         print(f"{number:>4} {read:>11} {time.perf_counter() - started:>8.0f} {now:>11.1f} {now - baseline:>8.1f}",

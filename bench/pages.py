@@ -35,7 +35,7 @@ def _local(iri: str) -> str:
 def page_urls(store, articles: int) -> dict[str, list[str]]:
     from pyoxigraph import NamedNode
 
-    from claimgraph.graph import pages_article
+    from claimgraph.graph.read import pages_article
 
     urls: dict[str, list[str]] = {"home": ["/"], "article": [], "claim": [], "source": [], "concept": []}
     for row in store.select("page-home-articles")[:articles]:
@@ -61,7 +61,7 @@ def popular_urls(store, articles: list[str], top: int = 3) -> dict[str, list[str
     import sqlite3
     from urllib.parse import quote
 
-    from claimgraph.graph import search
+    from claimgraph.graph.index import search
 
     search.ensure_index(store)
     with sqlite3.connect(search.index_path(store)) as conn:

@@ -20,7 +20,7 @@ from typing import Any
 from pyoxigraph import Literal, NamedNode
 
 from claimgraph.graph import queries
-from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.rdf.namespaces import PREFIXES
 
 Row = tuple[str | None, ...]
 

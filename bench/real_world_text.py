@@ -63,9 +63,9 @@ def row(path: Path) -> dict:
 
 
 def validate(paths: list[Path]) -> str:
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
-    from claimgraph.graph.validation import validate_store
+    from claimgraph.graph.rdf.validation import validate_store
     from claimgraph.loaders import read_file
     from claimgraph.loaders.mentions import Vocabulary
 

@@ -34,7 +34,7 @@ def main() -> None:
     from pyoxigraph import NamedNode
 
     from claimgraph.graph import resolution
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.graph.resolution.report import suggestion_rows
     from claimgraph.graph.store import ClaimStore
 

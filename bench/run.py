@@ -126,7 +126,7 @@ def ui_path_finder(http: HttpPeer, probes: list[dict], timeout: float = 15):
     each probe's outcome is noted in ``probes`` for the report."""
     import requests
 
-    from claimgraph.graph.namespaces import ID
+    from claimgraph.graph.rdf.namespaces import ID
 
     def find(iri: str) -> str | None:
         if not iri.startswith(str(ID)):

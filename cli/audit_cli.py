@@ -7,7 +7,7 @@ from pathlib import Path
 
 import click
 
-from claimgraph.commands import Context, pass_ctx
+from claimgraph.context import Context, pass_ctx
 
 
 @click.command("audit")
@@ -62,8 +62,8 @@ def claim_iri_for(store, reference: str) -> str:
     ``article/KEY/claim-N`` or ``KEY/claim-N`` (the current version's claim N)."""
     from urllib.parse import unquote, urlsplit
 
-    from claimgraph.graph.namespaces import ID
-    from claimgraph.graph.pages_article import current_version
+    from claimgraph.graph.rdf.namespaces import ID
+    from claimgraph.graph.read.pages_article import current_version
 
     text = reference.strip()
     if text.startswith(str(ID)):
@@ -103,7 +103,7 @@ def review(ctx: Context, claim: str, verdict: str, note: str, reviewer: str, sou
     CLAIM is the claim's IRI, its page URL (http://HOST:PORT/id/article/.../claim-N) or
     ARTICLE-KEY/claim-N (claim N of the article's current version).
     """
-    from claimgraph.graph.reviews import ReviewError, record_verdict
+    from claimgraph.graph.write.reviews import ReviewError, record_verdict
 
     store = ctx.store(instead=REVIEW_INSTEAD)
     claim_iri = claim_iri_for(store, claim)

@@ -26,7 +26,8 @@ def _print_drift(title: str, report: dict) -> None:
 @click.pass_obj
 def reindex(ctx, check: bool, as_json: bool) -> None:
     """Rebuild the search index and derived data from the store; report drift."""
-    from claimgraph.graph import derived, search
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.index import search
 
     store = ctx.store(instead=REINDEX_INSTEAD)
     before = search.drift(store)
@@ -53,7 +54,8 @@ def reindex(ctx, check: bool, as_json: bool) -> None:
 def check(ctx, as_json: bool) -> None:
     """Compare the derived data (search and list index, findings, statistics, evidence
     levels) with a rebuild from the store's quads; exit 1 when they differ."""
-    from claimgraph.graph import check as checking, derived
+    from claimgraph.graph.index import check as checking
+    from claimgraph.graph.index import derived
 
     store = ctx.store()
     derived.catch_up(store, raise_errors=False)  # what a killed load left is not drift
@@ -80,7 +82,7 @@ def check(ctx, as_json: bool) -> None:
 def restore(ctx, dump: str, replace: bool) -> None:
     """Restore a dump written by `claimgraph export dump` (N-Quads or TriG) and rebuild the
     derived data (search, lists, findings, statistics) from it."""
-    from claimgraph.graph.restore import RestoreError, restore as restore_dump
+    from claimgraph.graph.write.restore import RestoreError, restore as restore_dump
 
     store = ctx.store()
     try:
@@ -95,7 +97,7 @@ def restore(ctx, dump: str, replace: bool) -> None:
 def upgrade(ctx) -> None:
     """Bring a store written by an older claimgraph to this release's data model (each
     source described once) and rebuild the derived data. Safe to run again."""
-    from claimgraph.graph.restore import upgrade as upgrade_store
+    from claimgraph.graph.write.restore import upgrade as upgrade_store
 
     store = ctx.store()
     changed = upgrade_store(store)

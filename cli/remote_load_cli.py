@@ -54,7 +54,7 @@ class Unreachable(click.ClickException):
 
 
 def _not_loaded(path: Path, reason: str):
-    from claimgraph.graph.ingest import FileOutcome
+    from claimgraph.graph.write.ingest import FileOutcome
 
     return FileOutcome(path=str(path), format=None, sources=0, errors=[f"{path}: {reason}"], warnings=[],
                        articles=[])
@@ -116,7 +116,7 @@ def _seconds(retry_after: str) -> float:
 
 def _outcome(record: dict, local_path: str):
     """The server's outcome as the FileOutcome a local load prints, named by the local path."""
-    from claimgraph.graph.ingest import ArticleOutcome, FileOutcome
+    from claimgraph.graph.write.ingest import ArticleOutcome, FileOutcome
 
     sent_as = record["path"]
 

@@ -16,7 +16,7 @@ import sys
 
 import click
 
-from claimgraph.commands import Context, pass_ctx
+from claimgraph.context import Context, pass_ctx
 
 
 @click.command("resolve")
@@ -46,7 +46,7 @@ def resolve(ctx: Context, reference: str | None, source: str | None, action: str
     if not reviewer:
         raise click.UsageError("a decision needs --reviewer NAME")
     from claimgraph.graph.resolution.decisions import record_decision
-    from claimgraph.graph.reviews import ReviewError
+    from claimgraph.graph.write.reviews import ReviewError
 
     try:
         recorded = record_decision(ctx.store(), reference, source, action or "confirm", reviewer, note)

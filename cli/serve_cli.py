@@ -13,7 +13,7 @@ from pathlib import Path
 
 import click
 
-from claimgraph.commands import Context, pass_ctx
+from claimgraph.context import Context, pass_ctx
 
 REPO = Path(__file__).resolve().parents[1]
 ACCESS_LOG = logging.getLogger("claimgraph.access")
@@ -113,7 +113,7 @@ def release_freed_memory_on_signal() -> None:
 
 
 def _prepare(store) -> None:
-    from claimgraph.graph import derived
+    from claimgraph.graph.index import derived
 
     derived.ready(store)
 
@@ -248,8 +248,8 @@ def _demo_reviewer(host: str, port: int, url_prefix: str) -> None:
 def demo(ctx: Context, port: int, **options) -> None:
     """Load the bundled examples (articles, labels, guidelines) and the seed, then serve them
     with a demo reviewer whose token is printed."""
-    from claimgraph.commands import LOAD_INSTEAD
-    from claimgraph.graph.batch import load_files
+    from claimgraph.context import LOAD_INSTEAD
+    from claimgraph.graph.write.batch import load_files
 
     files = demo_files()
     store = ctx.store(instead=LOAD_INSTEAD)

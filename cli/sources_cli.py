@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from claimgraph.graph.source_export import FORMATS
+from claimgraph.graph.exports.source_export import FORMATS
 
 
 @click.command("sources")
@@ -14,7 +14,7 @@ from claimgraph.graph.source_export import FORMATS
 @click.pass_obj
 def export_sources_command(ctx, fmt: str, output: str) -> None:
     """Every titled source (studies, guidelines, drug labels) as BibTeX, RIS or CSL-JSON."""
-    from claimgraph.graph.source_export import stored_sources, write_rows
+    from claimgraph.graph.exports.source_export import stored_sources, write_rows
 
     rows = stored_sources(ctx.store(read_only=True))
     if not rows:  # an empty file saying "wrote bibtex" looked like success

@@ -25,7 +25,7 @@ TOKEN = "screenshot-demo-token"
 def take(output: Path) -> list[Path]:
     from playwright.sync_api import sync_playwright
 
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
     from claimgraph.loaders import iter_input_files, read_file
 

@@ -74,8 +74,8 @@ def take(output: Path) -> list[Path]:
 
 
 def _load_expertqa(store) -> None:
-    from claimgraph.graph import derived
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.loaders import read_file
     from claimgraph.loaders.mentions import Vocabulary
 

@@ -25,7 +25,7 @@ def launch(playwright):
 
 def load_seed(store, shared: Path) -> str:
     """Load the seed article into ``store`` like ``claimgraph load``; its version IRI."""
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.loaders import read_file
     from claimgraph.loaders.mentions import Vocabulary
 

@@ -44,7 +44,7 @@ def vocabulary():
 @pytest.fixture
 def load_paths(store, vocabulary):
     """Load files into ``store`` the way ``claimgraph load`` does; returns outcomes."""
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.loaders import iter_input_files, read_file
 
     def _load(*paths):

@@ -71,7 +71,7 @@ def _peak_rss_mb() -> float:
 
 
 def _child(connection, vocabulary_wanted: bool) -> None:
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
     from claimgraph.loaders import FileResult, _format_modules, detect_format
     from claimgraph.loaders.errors import LoaderError

@@ -9,7 +9,7 @@ from pathlib import Path
 
 from pyoxigraph import NamedNode, Quad, RdfFormat, parse
 
-from claimgraph.graph import statistics
+from claimgraph.graph.rules import statistics
 from claimgraph.graph.store import ClaimStore
 
 PROTOCOL_GRAPH_BASE = "http://kasei.us/2009/09/sparql/data/"

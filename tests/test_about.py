@@ -9,7 +9,7 @@ from pyoxigraph import RdfFormat, parse
 
 @pytest.fixture
 def client(seed_store, load_paths, shared):
-    from claimgraph.graph import derived
+    from claimgraph.graph.index import derived
     from claimgraph.web import create_app
 
     load_paths(shared / "data" / "pubmed" / "pubmed7.xml")
@@ -34,7 +34,7 @@ def test_about_says_what_is_loaded_where_from_and_how_to_query_and_cite(client):
 @pytest.mark.parametrize("suffix, fmt, media_type", [("nq", RdfFormat.N_QUADS, "application/n-quads"),
                                                       ("trig", RdfFormat.TRIG, "application/trig")])
 def test_dump_streams_every_quad(client, suffix, fmt, media_type, monkeypatch):
-    from claimgraph.graph import about
+    from claimgraph.graph.read import about
 
     http, store = client
     monkeypatch.setattr(about, "_DUMP_BATCH", 500)  # many pieces, so a graph opens again in the next

@@ -8,7 +8,7 @@ import io
 import networkx as nx
 import pytest
 
-from claimgraph.graph import analytics
+from claimgraph.graph.read import analytics
 
 from conftest import SHARED
 
@@ -81,8 +81,8 @@ def test_expertqa_network(store, load_paths):
 def _graph_over_sparql(store):
     """The evidence graph as the store itself answers it (the search-*.rq queries): the
     oracle for the one analytics reads from the search index."""
-    from claimgraph.graph import evidence
-    from claimgraph.graph.search import SOURCE_KINDS, _clean
+    from claimgraph.graph.rules import evidence
+    from claimgraph.graph.index.search_docs import SOURCE_KINDS, _clean
 
     nodes, edges = {}, set()
     concepts = {row["concept"]: row for row in store.select("search-concepts")}

@@ -127,7 +127,6 @@ def test_demo_shows_progress_names_each_file_once_and_prints_a_reviewer_token(tm
                               stderr=subprocess.PIPE, stdout=subprocess.DEVNULL, text=True, env=env)
     import threading
 
-    from claimgraph import commands  # noqa: F401 - first: serve_cli is registered by it
     from claimgraph.serve_cli import demo_files
 
     watchdog = threading.Timer(300, server.kill)  # a server that never comes up fails the test, not the run

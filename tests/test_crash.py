@@ -23,8 +23,8 @@ import pytest
 from article_generator import write_articles
 from reliability_report import reliability  # noqa: F401 - fixture
 
-from claimgraph.graph import search
-from claimgraph.graph import derived
+from claimgraph.graph.index import search
+from claimgraph.graph.index import derived
 from claimgraph.graph.store import ClaimStore
 
 _ARTICLES = """

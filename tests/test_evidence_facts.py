@@ -9,8 +9,10 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from claimgraph.graph import evidence, evidence_facts, index
-from claimgraph.graph.batch import load_files
+from claimgraph.graph.rules import evidence
+from claimgraph.graph.index import evidence_facts
+from claimgraph.graph import index
+from claimgraph.graph.write.batch import load_files
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench import corpus  # noqa: E402

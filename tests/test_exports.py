@@ -14,7 +14,7 @@ from pyoxigraph import NamedNode, RdfFormat, parse
 from rdflib import Dataset, URIRef
 from rdflib.compare import isomorphic
 
-from claimgraph.graph import reviews
+from claimgraph.graph.write import reviews
 from claimgraph.graph.exports import FORMATS, ExportError, Selection, export, manifest_path
 from claimgraph.graph.store import ClaimStore
 from sparql_live import live_server

@@ -8,8 +8,10 @@ from __future__ import annotations
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import finding_lists, findings, reviews
-from claimgraph.graph.search import index_path
+from claimgraph.graph.index import finding_lists
+from claimgraph.graph.rules import findings
+from claimgraph.graph.write import reviews
+from claimgraph.graph.index.search import index_path
 
 from conftest import SEED, SHARED
 

@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from claimgraph.graph import findings
-from claimgraph.graph.ingest import ingest
+from claimgraph.graph.rules import findings
+from claimgraph.graph.write.ingest import ingest
 from claimgraph.loaders import FileResult
 from claimgraph.loaders.records import (Article, Block, CitationMarker, Claim, Identifiers, Reference,
                                         Section, Source)
@@ -138,7 +138,7 @@ def test_pair_findings_of_an_older_store_are_replaced_by_groups(store):
     title = "Statin myopathy in a national cohort of older adults"
     ingest(store, _citing_article(1, ["901", "902", "903"], title, 2019))
     graph = findings.GRAPH_SOURCE_FINDINGS
-    store.store.remove_graph(graph)
+    store.drop_graph(graph)
     sources = [f"{findings.ID}source/pmid/{p}" for p in ("901", "902", "903")]
     old = findings.FindingSink(graph)
     for first, second in ((0, 1), (0, 2), (1, 2)):

@@ -7,8 +7,8 @@ import io
 import pytest
 from pyoxigraph import NamedNode, Quad, RdfFormat
 
-from claimgraph.graph import iris
-from claimgraph.graph.ingest import ingest
+from claimgraph.graph.rdf import iris
+from claimgraph.graph.write.ingest import ingest
 from claimgraph.graph.store import ClaimStore
 from claimgraph.loaders import FileResult
 from claimgraph.loaders.records import (Article, Block, CitationMarker, Claim, Identifiers,
@@ -111,7 +111,7 @@ def test_every_write_is_recorded_as_a_prov_activity(store):
 
 
 def test_graph_conforms_to_the_shapes(store):
-    from claimgraph.graph.validation import validate_store
+    from claimgraph.graph.rdf.validation import validate_store
 
     write(store, make_article(), make_article("Other?", "9" * 64, doi="10.1000/xyz"))
     report = validate_store(store)
@@ -119,7 +119,7 @@ def test_graph_conforms_to_the_shapes(store):
 
 
 def test_validation_reports_a_broken_claim(store):
-    from claimgraph.graph.validation import validate_store
+    from claimgraph.graph.rdf.validation import validate_store
 
     write(store, make_article())
     claim = NamedNode(iris.ID + "article/x/claim-1")

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import lxml.html
 import pytest
 
-from claimgraph.graph.ingest import ingest
+from claimgraph.graph.write.ingest import ingest
 from claimgraph.loaders import read_file
 from claimgraph.web import create_app
 from claimgraph.web.security import web_url

@@ -8,7 +8,7 @@ import re
 
 import pytest
 
-from claimgraph.graph import reviews
+from claimgraph.graph.write import reviews
 from claimgraph.web import create_app
 
 TOKEN = "reviewer-token-for-the-session-tests"

@@ -16,12 +16,12 @@ import pytest
 from openpyxl import load_workbook
 from pyoxigraph import NamedNode, RdfFormat, parse
 
-from claimgraph.graph import analytics
+from claimgraph.graph.read import analytics
 from claimgraph.graph.exports import Selection, export
 from claimgraph.graph.exports.rows import COLUMNS, FINDING_COLUMNS, ArticleAudit
 from claimgraph.graph.exports.tabular import write_csv, write_xlsx
-from claimgraph.graph.ingest import ingest
-from claimgraph.graph.safe_text import csv_field, formula_like, xml_text
+from claimgraph.graph.write.ingest import ingest
+from claimgraph.graph.exports.safe_text import csv_field, formula_like, xml_text
 from claimgraph.loaders import read_file
 from claimgraph.web import create_app
 from small_fs import fill, small_filesystem
@@ -51,7 +51,7 @@ def hostile_store(store, tmp_path):
     # still write them, so the claim gets BAD back that way and every writer must cope.
     from pyoxigraph import Literal
 
-    from claimgraph.graph import writes
+    from claimgraph.graph.write import updates as writes
 
     content = NamedNode("http://purl.org/spar/c4o/hasContent")
     [quad] = [q for q in store.quads(None, content, None)

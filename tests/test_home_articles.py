@@ -12,7 +12,7 @@ EXPERTQA = "data/attributed-qa/expertqa_domain_test_medicine.jsonl"
 
 @pytest.fixture
 def store52(seed_store, load_paths, shared):
-    from claimgraph.graph import derived
+    from claimgraph.graph.index import derived
 
     load_paths(shared / EXPERTQA)
     derived.refresh_all(seed_store, None)
@@ -20,7 +20,7 @@ def store52(seed_store, load_paths, shared):
 
 
 def test_articles_sort_filter_and_page(store52):
-    from claimgraph.graph.page_lists import articles_page
+    from claimgraph.graph.index.page_lists import articles_page
 
     by_title = articles_page(store52, order="title", per_page=50)
     assert by_title.total == 52 and by_title.pages == 2 and len(by_title.items) == 50

@@ -10,9 +10,10 @@ from collections import Counter
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from claimgraph.graph import page_lists, pages_index
-from claimgraph.graph.iris import GRAPH_PROVENANCE
-from claimgraph.graph.namespaces import PROV, XSD
+from claimgraph.graph.index import page_lists
+from claimgraph.graph.read import pages_index
+from claimgraph.graph.rdf.iris import GRAPH_PROVENANCE
+from claimgraph.graph.rdf.namespaces import PROV, XSD
 
 from conftest import SEED
 

@@ -10,14 +10,14 @@ from __future__ import annotations
 from article_generator import write_articles
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import statistics
-from claimgraph.graph.batch import load_files
-from claimgraph.graph.namespaces import DCTERMS
+from claimgraph.graph.rules import statistics
+from claimgraph.graph.write.batch import load_files
+from claimgraph.graph.rdf.namespaces import DCTERMS
 
 
 def _statistics_without_time(store) -> set:
     """The statistics graph's statements but its dcterms:modified (a clock reading)."""
-    quads = store.store.quads_for_pattern(None, None, None, statistics.GRAPH_STATISTICS)
+    quads = store.quads(None, None, None, statistics.GRAPH_STATISTICS)
     return {(q.subject, q.predicate, q.object) for q in quads if q.predicate != DCTERMS.modified}
 
 
@@ -27,7 +27,7 @@ def _recounted(store) -> set:
 
 
 def _graphs_of_last_version(store) -> list[str]:
-    from claimgraph.graph.findings import findings_graph
+    from claimgraph.graph.rules.findings import findings_graph
 
     rows = store.select("SELECT ?v ?t WHERE { ?v a cg:Article ; prov:wasGeneratedBy/prov:startedAtTime ?t } "
                         "ORDER BY DESC(?t) LIMIT 1")
@@ -62,7 +62,8 @@ def test_a_small_load_leaves_the_whole_store_figures_for_the_next_read(store, tm
 
 
 def test_articles_are_written_in_groups_and_all_arrive(store, tmp_path, monkeypatch):
-    from claimgraph.graph import derived, ingest
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.write import ingest
 
     groups = []  # each group's one write carries a change note per version
     note_quads = derived.note_quads
@@ -87,7 +88,9 @@ def test_a_file_loaded_twice_in_one_batch_is_written_once(store, tmp_path):
 
 
 def test_a_long_batch_refreshes_derived_data_in_parts(store, tmp_path, monkeypatch):
-    from claimgraph.graph import batch, derived, ingest
+    from claimgraph.graph.write import batch
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.write import ingest
 
     parts = []  # versions each refresh of the statistics was given
     refresh = statistics.refresh
@@ -125,7 +128,7 @@ def test_the_uncited_claims_total_is_kept_up_by_every_load(store, tmp_path):
 
 
 def test_a_graph_written_between_loads_is_counted_by_the_next_load(store, tmp_path, monkeypatch):
-    from claimgraph.graph import reviews
+    from claimgraph.graph.write import reviews
 
     listed = []  # loads that listed every named graph
     real = type(store.store).named_graphs
@@ -153,7 +156,7 @@ def test_a_graph_written_between_loads_is_counted_by_the_next_load(store, tmp_pa
 
 
 def test_loading_unchanged_files_again_refreshes_nothing(tmp_path, monkeypatch):
-    from claimgraph.graph import derived
+    from claimgraph.graph.index import derived
     from claimgraph.graph.store import ClaimStore
 
     paths = write_articles(tmp_path / "articles", 3, seed=6)

@@ -55,7 +55,7 @@ def test_each_section_cites_its_own_list(tmp_path):
 
 
 def test_two_lists_validate_once_stored(tmp_path, load_paths, store):
-    from claimgraph.graph.validation import validate_store
+    from claimgraph.graph.rdf.validation import validate_store
 
     path = tmp_path / "two-lists.md"
     path.write_text(TWO_LISTS, encoding="utf-8")

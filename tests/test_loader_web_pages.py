@@ -120,7 +120,7 @@ def test_real_wikipedia_page_keeps_prose_and_leaves_chrome(wikipedia):
 
 
 def test_what_the_loader_wrote_validates(shared, load_paths, store):
-    from claimgraph.graph.validation import validate_store
+    from claimgraph.graph.rdf.validation import validate_store
 
     outcomes = load_paths(shared / REAL)
     assert all(outcome.ok for outcome in outcomes), [outcome.errors for outcome in outcomes]

@@ -13,7 +13,7 @@ EXPERTQA = "data/attributed-qa/expertqa_domain_test_medicine.jsonl"
 
 @pytest.fixture
 def store52(seed_store, load_paths, shared):
-    from claimgraph.graph import derived
+    from claimgraph.graph.index import derived
 
     load_paths(shared / EXPERTQA)
     derived.refresh_all(seed_store, None)
@@ -21,7 +21,8 @@ def store52(seed_store, load_paths, shared):
 
 
 def test_drawing_is_bounded_and_weighted_by_citations(store52, monkeypatch):
-    from claimgraph.graph import analytics, network_drawing
+    from claimgraph.graph.read import analytics
+    from claimgraph.graph.read import network_drawing
 
     graph = analytics.evidence_graph(store52)
     monkeypatch.setattr(network_drawing, "SOURCES", 10)
@@ -49,7 +50,7 @@ def test_drawing_is_bounded_and_weighted_by_citations(store52, monkeypatch):
     ("Management of immune-related adverse events", "Management of immune-related adverse events"),
 ])
 def test_sources_known_by_url_are_named_readably(label, shown):
-    from claimgraph.graph.analytics import display_title
+    from claimgraph.graph.read.analytics import display_title
 
     assert display_title(label) == shown
 

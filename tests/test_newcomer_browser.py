@@ -24,8 +24,8 @@ LONG_TEXTS = "SELECT ?claim ?text WHERE { ?claim a cg:Claim ; c4o:hasContent ?te
 @pytest.fixture(scope="module")
 def site(tmp_path_factory, shared):
     """(base URL, seed article path) of a server with the seed and ExpertQA loaded."""
-    from claimgraph.graph import derived
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
     from claimgraph.loaders import read_file
     from claimgraph.loaders.mentions import Vocabulary

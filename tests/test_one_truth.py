@@ -22,8 +22,13 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import check, derived, reviews, search, writes
-from claimgraph.graph.batch import load_files
+from claimgraph.graph.index import check
+from claimgraph.graph.index import derived
+from claimgraph.graph.write import reviews
+from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
+from claimgraph.graph.write import updates as writes
+from claimgraph.graph.write.batch import load_files
 from claimgraph.graph.store import ClaimStore
 
 CG = "https://w3id.org/claimgraph/ns#"
@@ -50,7 +55,7 @@ def _insert_claim(store, version: str, n: int, text: str) -> None:
 
 
 def _found(store, words: str) -> list[str]:
-    return [hit.iri for hit in search.search(store, words).hits]
+    return [hit.iri for hit in search_query.search(store, words).hits]
 
 
 def _indexed_claims(store) -> dict[str, int]:

@@ -15,7 +15,9 @@ from collections import defaultdict
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import page_lists, pages_index, search
+from claimgraph.graph.index import page_lists
+from claimgraph.graph.read import pages_index
+from claimgraph.graph.index import search
 
 from conftest import SEED, SHARED
 

@@ -12,7 +12,7 @@ import pytest
 from pyoxigraph import RdfFormat, parse
 
 from claimgraph import __version__
-from claimgraph.graph import iris
+from claimgraph.graph.rdf import iris
 
 DATA = Path(__file__).parent / "data"
 ID = "https://w3id.org/claimgraph/id/"

@@ -9,7 +9,8 @@ from html import unescape
 
 import pytest
 
-from claimgraph.graph import pages, reviews
+from claimgraph.graph.read import pages
+from claimgraph.graph.write import reviews
 from claimgraph.graph.exports import FORMATS
 
 ID = "https://w3id.org/claimgraph/id/"
@@ -151,8 +152,8 @@ def test_claim_citing_a_loaded_label_shows_its_best_matching_sections(store, loa
     shutil.copy(shared / "data/seeds/myopathy-necrosis.txt", article)
     (tmp_path / "seed.refs.yaml").write_text(f'"2": {{setid: {LIPITOR_SETID}}}\n', encoding="utf-8")
     load_paths(shared / "data/fda-labels/lipitor-atorvastatin.spl.xml")
-    from claimgraph.graph.ingest import ingest
-    from claimgraph.graph.marker_refs import apply_refs_for
+    from claimgraph.graph.write.ingest import ingest
+    from claimgraph.graph.write.marker_refs import apply_refs_for
     from claimgraph.loaders import read_file
     from claimgraph.loaders.mentions import Vocabulary
 

@@ -8,7 +8,7 @@ import xml.etree.ElementTree as ET
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import picture
+from claimgraph.graph.read import picture
 from claimgraph.web import picture as drawing  # lays out and draws what graph/picture.py reads
 
 from conftest import SEED
@@ -111,7 +111,7 @@ def test_source_query_fetches_at_most_a_column():
 
 def test_sources_and_publishers_are_named_as_search_names_them(seed_store):
     """Read in the drawn versions only, but (with one article) as search-sources.rq reads them."""
-    from claimgraph.graph.search import SOURCE_KINDS, source_title
+    from claimgraph.graph.index.search_docs import SOURCE_KINDS, source_title
 
     graph, _ = picture.provenance_graph(seed_store, _version(seed_store))
     sources = [n for n, d in graph.nodes(data=True) if d["type"] == "source"]
@@ -210,8 +210,8 @@ def test_network_overview_is_served_stale_while_a_newer_one_is_computed(seed_sto
     shows, and a background recomputation brings it up to date."""
     import time
 
-    from claimgraph.graph import search
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.index import search
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.web.network import OverviewCache
 
     from conftest import SHARED

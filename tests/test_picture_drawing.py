@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import xml.etree.ElementTree as ET
 
-from claimgraph.graph import picture
+from claimgraph.graph.read import picture
 from claimgraph.web import picture as drawing
 
 # What XML 1.0 cannot hold even escaped, and what must be escaped.

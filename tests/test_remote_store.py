@@ -15,7 +15,7 @@ import pytest
 import requests
 from pyoxigraph import Literal, NamedNode, Quad
 
-from claimgraph.graph.remote import RemoteStore, with_values
+from claimgraph.graph.store.remote import RemoteStore, with_values
 from claimgraph.graph.store import ClaimStore, open_store
 
 VIRTUOSO = shutil.which("virtuoso-t")
@@ -99,7 +99,7 @@ def test_more_rows_than_virtuosos_default_cap(remote):
 
 
 def test_seed_loads_and_queries_agree_with_the_embedded_store(remote, shared, vocabulary, tmp_path):
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.loaders import read_file
 
     seed = shared / "data" / "seeds" / "myopathy-necrosis.txt"

@@ -9,11 +9,12 @@ from pathlib import Path
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import check, resolution
-from claimgraph.graph.pages import citations
+from claimgraph.graph.index import check
+from claimgraph.graph import resolution
+from claimgraph.graph.read.pages import citations
 from claimgraph.graph.resolution.decisions import record_decision
-from claimgraph.graph.reviews import ReviewError
-from claimgraph.graph.search import _connect
+from claimgraph.graph.write.reviews import ReviewError
+from claimgraph.graph.index.search import _connect
 
 from conftest import SEED
 

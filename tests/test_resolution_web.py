@@ -9,7 +9,7 @@ import re
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import check
+from claimgraph.graph.index import check
 
 from test_resolution import DEXAMETHASONE, QUOTE, references, resolving_store  # noqa: F401  (fixture)
 

@@ -95,8 +95,8 @@ def test_a_store_of_the_older_model_is_upgraded(tmp_path):
     holds what a load by this release writes."""
     from pyoxigraph import RdfFormat
 
-    from claimgraph.graph import check
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.index import check
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.graph.store import ClaimStore
 
     location = tmp_path / "store"

@@ -9,7 +9,7 @@ import pytest
 import requests
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import reviews
+from claimgraph.graph.write import reviews
 from conftest import SEED
 from sparql_live import live_server
 

@@ -9,8 +9,11 @@ from pathlib import Path
 import pytest
 from pyoxigraph import Literal, NamedNode, Quad
 
-from claimgraph.graph import index, search
-from claimgraph.graph.derived import refresh_all
+from claimgraph.graph import index
+from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
+from claimgraph.graph.index import search_docs
+from claimgraph.graph.index.derived import refresh_all
 
 from conftest import SEED, SHARED
 
@@ -24,7 +27,7 @@ def test_index_file_sits_in_the_store_folder(seed_store):
 
 
 def test_rituximab_finds_the_seed_claims_highlighted(seed_store):
-    result = search.search(seed_store, "rituximab", {"type": "claim"})
+    result = search_query.search(seed_store, "rituximab", {"type": "claim"})
     assert result.total == 2 and not result.fell_back
     for hit in result.hits:
         assert hit.type == "claim"
@@ -37,17 +40,17 @@ def test_rituximab_finds_the_seed_claims_highlighted(seed_store):
 
 
 def test_sources_and_concepts_are_found_by_their_names(seed_store):
-    asco = search.search(seed_store, "ASCO")
+    asco = search_query.search(seed_store, "ASCO")
     assert [h.type for h in asco.hits] == ["source"]
     assert asco.facets["kind"][0].value == "guideline"
-    concept = search.search(seed_store, "rapamycin")  # an alternative label of sirolimus
+    concept = search_query.search(seed_store, "rapamycin")  # an alternative label of sirolimus
     assert [h.title for h in concept.hits] == ["sirolimus"]
 
 
 def test_facets_narrow_the_results(seed_store):
-    everything = search.search(seed_store, "", {"type": "claim"}, per_page=100)
-    uncited = search.search(seed_store, "", {"type": "claim", "cited": "uncited"}, per_page=100)
-    guideline = search.search(seed_store, "", {"type": "claim", "kind": "guideline"})
+    everything = search_query.search(seed_store, "", {"type": "claim"}, per_page=100)
+    uncited = search_query.search(seed_store, "", {"type": "claim", "cited": "uncited"}, per_page=100)
+    guideline = search_query.search(seed_store, "", {"type": "claim", "kind": "guideline"})
     assert everything.total == 25
     assert 0 < uncited.total < everything.total
     assert 0 < guideline.total < everything.total
@@ -55,8 +58,8 @@ def test_facets_narrow_the_results(seed_store):
 
 
 def test_paging(seed_store):
-    first = search.search(seed_store, "", {"type": "claim"}, page=1, per_page=10)
-    third = search.search(seed_store, "", {"type": "claim"}, page=3, per_page=10)
+    first = search_query.search(seed_store, "", {"type": "claim"}, page=1, per_page=10)
+    third = search_query.search(seed_store, "", {"type": "claim"}, page=3, per_page=10)
     assert first.pages == 3 and len(first.hits) == 10 and len(third.hits) == 5
     assert not {h.iri for h in first.hits} & {h.iri for h in third.hits}
 
@@ -64,12 +67,12 @@ def test_paging(seed_store):
 @pytest.mark.parametrize("query", ['rituximab AND (', 'NEAR(', '"unbalanced', 'col:umn',
                                    "rituximab*)", "'; DROP TABLE docs; --"])
 def test_bad_query_syntax_becomes_a_plain_word_search(seed_store, query):
-    result = search.search(seed_store, query)
+    result = search_query.search(seed_store, query)
     assert result.fell_back
     assert result.effective_query.startswith('"')
     if "rituximab" in query:
         assert result.total >= 2
-    assert search.search(seed_store, "rituximab").total == 3  # the index is intact
+    assert search_query.search(seed_store, "rituximab").total == 3  # the index is intact
 
 
 def test_injected_markup_is_escaped_in_titles_and_snippets(store, load_paths, tmp_path):
@@ -78,15 +81,15 @@ def test_injected_markup_is_escaped_in_titles_and_snippets(store, load_paths, tm
     page = tmp_path / "seed-injected.txt"
     page.write_text(text, encoding="utf-8")
     assert all(o.ok for o in load_paths(page))
-    hit = search.search(store, "rituximab onerror", {"type": "claim"}).hits[0]
+    hit = search_query.search(store, "rituximab onerror", {"type": "claim"}).hits[0]
     for shown in (hit.title, hit.snippet):
         assert "<script>" not in shown and "<img" not in shown
     assert "&lt;script&gt;" in hit.title and "&lt;img src=x <mark>onerror</mark>=alert(1)&gt;" in hit.title
 
 
 def test_match_markers_in_the_data_cannot_forge_markup(seed_store):
-    assert search.highlighted("a \ue000<b>\ue001") == "a <mark>&lt;b&gt;</mark>"
-    assert search._clean("x\ue000y\ue001") == "xy"
+    assert search_query.highlighted("a \ue000<b>\ue001") == "a <mark>&lt;b&gt;</mark>"
+    assert search_docs._clean("x\ue000y\ue001") == "xy"
 
 
 def test_a_new_version_replaces_the_old_one_in_the_index(seed_store, load_paths, tmp_path):
@@ -97,10 +100,10 @@ def test_a_new_version_replaces_the_old_one_in_the_index(seed_store, load_paths,
     outcome = load_paths(page)[0]
     assert outcome.articles[0].status == "new-version"
     new_version = outcome.articles[0].version
-    claims = search.search(seed_store, "rituximab", {"type": "claim"})
+    claims = search_query.search(seed_store, "rituximab", {"type": "claim"})
     assert [h.iri.startswith(new_version + "/") for h in claims.hits] == [True]
-    assert search.search(seed_store, "ofatumumab").total == 1
-    sources = search.search(seed_store, "ASCO").hits
+    assert search_query.search(seed_store, "ofatumumab").total == 1
+    sources = search_query.search(seed_store, "ASCO").hits
     assert len(sources) == 1
     assert search.in_step(search.drift(seed_store))
 
@@ -113,11 +116,11 @@ def test_index_agrees_with_the_store_and_reindex_mends_drift(seed_store):
     assert report["claim"]["missing"] > 0 and not search.in_step(report)
     refresh_all(seed_store, None)
     assert search.in_step(search.drift(seed_store))
-    assert search.search(seed_store, "", {"type": "claim"}).total == 25
+    assert search_query.search(seed_store, "", {"type": "claim"}).total == 25
 
 
 def test_in_memory_store_gets_a_temporary_index(vocabulary):
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
     from claimgraph.loaders import read_file
 
@@ -125,7 +128,7 @@ def test_in_memory_store_gets_a_temporary_index(vocabulary):
     memory.ensure_static_graphs()
     assert ingest(memory, read_file(SEED, vocabulary)).ok
     path = search.index_path(memory)
-    assert path.is_file() and search.search(memory, "rituximab").total == 3
+    assert path.is_file() and search_query.search(memory, "rituximab").total == 3
     del memory
     import gc
 
@@ -137,7 +140,7 @@ def test_expertqa_answers_are_searchable(store, load_paths):
     assert all(o.ok for o in load_paths(EXPERTQA))
     report = search.drift(store)
     assert search.in_step(report) and report["claim"]["store"] > 200
-    result = search.search(store, "cancer", {"type": "claim"})
+    result = search_query.search(store, "cancer", {"type": "claim"})
     assert result.total > 0 and len(result.facets["article"]) > 1
 
 
@@ -169,7 +172,7 @@ def test_an_index_of_an_older_schema_is_dropped_and_rebuilt(seed_store):
     with sqlite3.connect(search.index_path(seed_store)) as conn:
         conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
         conn.execute("DROP TABLE versions")  # an older index lacks the newer tables and columns
-    assert search.search(seed_store, "rituximab").total == 3
+    assert search_query.search(seed_store, "rituximab").total == 3
     with sqlite3.connect(search.index_path(seed_store)) as conn:
         assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == index.SCHEMA_VERSION
         assert conn.execute("SELECT COUNT(*) FROM versions").fetchone()[0] == 1
@@ -228,12 +231,12 @@ def test_a_version_indexed_again_rereads_what_it_says_of_its_sources(seed_store)
 def test_load_files_into_a_fresh_store_indexes_claims_under_their_concepts(tmp_path):
     """batch.load_files brings the bundled vocabulary in itself: a store opened and
     loaded without the CLI once linked mentions but filed no claim under a drug."""
-    from claimgraph.graph.batch import load_files
+    from claimgraph.graph.write.batch import load_files
     from claimgraph.graph.store import ClaimStore
 
     store = ClaimStore(tmp_path / "fresh")
     assert all(outcome.ok for outcome in load_files(store, [SEED]))
-    result = search.search(store, "rituximab", {"type": "claim", "drug": "https://w3id.org/claimgraph/id/drug/rituximab"})
+    result = search_query.search(store, "rituximab", {"type": "claim", "drug": "https://w3id.org/claimgraph/id/drug/rituximab"})
     assert result.total == 2
 
 

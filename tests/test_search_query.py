@@ -10,8 +10,9 @@ from collections import Counter
 
 import pytest
 
-from claimgraph.graph import search, search_query
-from claimgraph.graph.derived import refresh_all
+from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
+from claimgraph.graph.index.derived import refresh_all
 
 from conftest import SHARED
 
@@ -59,12 +60,12 @@ def _counted_by_hand(result_iris: list[str], facets: dict[str, dict[str, set[str
     ("", {"cited": "uncited"}), ("rituximab OR cancer", {"kind": "study"}), ("", {"kind": "guideline", "type": "claim"}), ("", {}),
 ])
 def test_facet_counts_equal_a_plain_count_over_the_hits(expertqa_store, query, filters):
-    everything = search.search(expertqa_store, query, filters, per_page=100_000, facet_limit=100_000)
+    everything = search_query.search(expertqa_store, query, filters, per_page=100_000, facet_limit=100_000)
     assert everything.total == len(everything.hits) > 0
     assert not everything.facets_partial
     facets = _facets_by_hand(expertqa_store)
     expected = _counted_by_hand([h.iri for h in everything.hits], facets)
-    for facet in search.FACETS:
+    for facet in search_query.FACETS:
         shown = {v.value: v.count for v in everything.facets.get(facet, [])}
         assert shown == dict(expected.get(facet, {})), facet
     # Every hit has every filter's value, and every document with them all is a hit.
@@ -75,13 +76,13 @@ def test_facet_counts_equal_a_plain_count_over_the_hits(expertqa_store, query, f
 
 
 def test_pages_follow_one_order_and_facets_keep_their_limit(expertqa_store):
-    everything = search.search(expertqa_store, "cancer", per_page=10_000)
-    pages = [search.search(expertqa_store, "cancer", page=n, per_page=7, facet_limit=3)
+    everything = search_query.search(expertqa_store, "cancer", per_page=10_000)
+    pages = [search_query.search(expertqa_store, "cancer", page=n, per_page=7, facet_limit=3)
              for n in range(1, everything.total // 7 + 3)]
     assert [h.iri for p in pages for h in p.hits] == [h.iri for h in everything.hits]
     assert [h.score for h in everything.hits] == sorted(h.score for h in everything.hits)
     assert all(len(values) <= 3 for values in pages[0].facets.values())
-    browsed = [search.search(expertqa_store, "", {"type": "claim"}, page=n, per_page=50) for n in (1, 2, 3)]
+    browsed = [search_query.search(expertqa_store, "", {"type": "claim"}, page=n, per_page=50) for n in (1, 2, 3)]
     assert len({h.iri for p in browsed for h in p.hits}) == sum(len(p.hits) for p in browsed) == 150
 
 
@@ -100,11 +101,11 @@ def test_claims_inherit_source_facets_after_loads_as_after_a_rebuild(seed_store,
 
 def test_big_result_sets_count_facets_over_the_best_ranked(expertqa_store, monkeypatch):
     monkeypatch.setattr(search_query, "FACET_COUNT_LIMIT", 5)
-    result = search.search(expertqa_store, "", {"type": "claim"})
+    result = search_query.search(expertqa_store, "", {"type": "claim"})
     assert result.facets_partial and result.facets_counted == 5 < result.total
     assert [v.count for v in result.facets["type"]] == [5]
-    ranked = search.search(expertqa_store, "cancer")
-    best = search.search(expertqa_store, "cancer", per_page=5)
+    ranked = search_query.search(expertqa_store, "cancer")
+    best = search_query.search(expertqa_store, "cancer", per_page=5)
     expected = _counted_by_hand([h.iri for h in best.hits], _facets_by_hand(expertqa_store))
     assert {v.value: v.count for v in ranked.facets["type"]} == dict(expected["type"])
 

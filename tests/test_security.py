@@ -12,10 +12,10 @@ import pytest
 import requests
 from sparql_live import live_server
 
-from claimgraph.graph.ingest import ingest
+from claimgraph.graph.write.ingest import ingest
 from claimgraph.graph.store import ClaimStore
 from claimgraph.loaders import read_file
-from claimgraph.graph.sparql_syntax import uses_service
+from claimgraph.graph.queries.syntax import uses_service
 from claimgraph.web.security import CONTENT_SECURITY_POLICY
 
 from conftest import SEED

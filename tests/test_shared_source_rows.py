@@ -18,7 +18,12 @@ import io
 import pytest
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import pages, pages_article, pages_index, search, source_export
+from claimgraph.graph.read import pages
+from claimgraph.graph.read import pages_article
+from claimgraph.graph.read import pages_index
+from claimgraph.graph.index import search
+from claimgraph.graph.index import search_query
+from claimgraph.graph.exports import source_export
 from claimgraph.web import picture as drawing
 from claimgraph.graph.exports import write_export
 from claimgraph.graph.store import ClaimStore
@@ -56,7 +61,7 @@ def _answer(n: int) -> str:
 
 @pytest.fixture(scope="module")
 def shared_store(tmp_path_factory, vocabulary, shared):
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.loaders import read_file
 
     folder = tmp_path_factory.mktemp("answers")
@@ -162,7 +167,7 @@ def test_pictures_stay_small(shared_store, row_counts):
 
 def test_search_reindex_stays_small(shared_store, row_counts):
     search.refresh(shared_store, None)
-    assert search.search(shared_store, "flavocytochrome").total >= 1
+    assert search_query.search(shared_store, "flavocytochrome").total >= 1
     # One index document per stored source (a rebuild now reads sources' fields per graph,
     # search-source-fields.rq, and chooses in Python), and nothing missing or extra.
     report = search.drift(shared_store)
@@ -200,7 +205,7 @@ def test_source_export_is_one_entry_per_source_and_stable(shared_store, row_coun
 
 def test_a_record_s_description_wins_over_every_citing_article(shared_store, shared, vocabulary):
     """Last: loads the PubMed record of the shared DOI into the module's store."""
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.loaders import read_file
 
     assert ingest(shared_store, read_file(shared / "data" / "pubmed" / "pubmed1.xml", vocabulary)).ok

@@ -7,7 +7,7 @@ from pathlib import Path
 
 import rispy
 
-from claimgraph.graph.source_export import export_sources
+from claimgraph.graph.exports.source_export import export_sources
 from claimgraph.loaders import read_file
 
 REPO = Path(__file__).resolve().parents[1]

@@ -138,7 +138,7 @@ EXAMPLES = Path(__file__).resolve().parents[1] / "graph/queries/examples"
 
 
 def test_example_claims_strongest_guideline_after_marker_map(store, load_paths, shared, tmp_path):
-    from claimgraph.graph.marker_refs import apply_marker_map
+    from claimgraph.graph.write.marker_refs import apply_marker_map
     from claimgraph.loaders import read_file
     from claimgraph.loaders.sidecar import read_marker_map
 

@@ -8,7 +8,7 @@ import json
 
 import pytest
 
-from claimgraph.graph import statistics
+from claimgraph.graph.rules import statistics
 from claimgraph.web import create_app
 from claimgraph.web.negotiation import NotAcceptable, choose
 from claimgraph.web.sparql import close_runner

@@ -7,9 +7,9 @@ import pytest
 from markupsafe import escape
 from pyoxigraph import QuerySolutions
 
-from claimgraph.graph import examples as example_queries
-from claimgraph.graph.examples import GRAPH_EXAMPLES, ExampleError, parse_example
-from claimgraph.graph.statistics import GRAPH_STATISTICS
+from claimgraph.graph.rules import examples as example_queries
+from claimgraph.graph.rules.examples import GRAPH_EXAMPLES, ExampleError, parse_example
+from claimgraph.graph.rules.statistics import GRAPH_STATISTICS
 
 EXAMPLES = example_queries.load_examples()
 # Examples that must have answers on the seed alone (others, e.g. about reviews, may be empty there).
@@ -27,7 +27,7 @@ def test_the_issue_examples_are_there():
 @pytest.fixture(scope="module")
 def seed_results(tmp_path_factory, vocabulary):
     """Every example's rows on the seed (loaded once for the module)."""
-    from claimgraph.graph.ingest import ingest
+    from claimgraph.graph.write.ingest import ingest
     from claimgraph.graph.store import ClaimStore
     from claimgraph.loaders import read_file
 

@@ -115,7 +115,7 @@ def test_deep_nesting_is_a_clear_400_and_no_worker_dies(store, text):
 
 
 def test_nesting_inside_strings_and_iris_does_not_count():
-    from claimgraph.graph.sparql_syntax import too_deep
+    from claimgraph.graph.queries.syntax import too_deep
 
     assert too_deep('SELECT * WHERE { ?s ?p "' + "(" * 2000 + '" }') is None
     assert too_deep("SELECT * WHERE { ?s ?p ?o } # " + "{" * 2000) is None

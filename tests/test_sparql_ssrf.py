@@ -12,7 +12,7 @@ import pytest
 import requests
 from pyoxigraph import Store
 
-from claimgraph.graph import sparql_syntax
+from claimgraph.graph.queries import syntax as sparql_syntax
 from claimgraph.graph.store import ClaimStore
 from claimgraph.web.query_runner import QueryRequest, QueryRunner
 from claimgraph.web.worker_limits import network_filter

@@ -6,7 +6,7 @@ import csv
 import subprocess
 import sys
 
-from claimgraph.graph.vocabulary import add_user_vocabularies, store_vocabulary
+from claimgraph.graph.write.vocabulary import add_user_vocabularies, store_vocabulary
 from claimgraph.loaders.mentions import Vocabulary
 from claimgraph.loaders.vocab_files import curated_matches
 

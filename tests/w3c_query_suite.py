@@ -123,7 +123,7 @@ def read_tests(root: Path = ROOT) -> list[EvalTest]:
 
 def dataset_clause_graphs(text: str, base: str) -> tuple[str, ...]:
     """The graphs a query's FROM / FROM NAMED name, resolved against ``base``."""
-    from claimgraph.graph import sparql_syntax
+    from claimgraph.graph.queries import syntax as sparql_syntax
 
     if not sparql_syntax.names_dataset(text):
         return ()

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from flask import Flask
 
-from claimgraph.graph.namespaces import ID
+from claimgraph.graph.rdf.namespaces import ID
 from claimgraph.graph.store import default_store_path
 
 

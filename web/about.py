@@ -8,7 +8,7 @@ from flask import (Blueprint, Flask, Response, abort, current_app, render_templa
                    stream_with_context, url_for)
 
 from claimgraph import __version__
-from claimgraph.graph import about
+from claimgraph.graph.read import about
 
 from .db import get_store
 

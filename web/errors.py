@@ -6,7 +6,7 @@ from __future__ import annotations
 from flask import Flask, Response, json, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
-from claimgraph.graph.disk import is_disk_full
+from claimgraph.graph.store.disk import is_disk_full
 
 from .health import note_disk_full
 

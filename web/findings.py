@@ -14,8 +14,8 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, abort, request
 
-from claimgraph.graph import finding_lists
-from claimgraph.graph.findings import BY_CODE
+from claimgraph.graph.index import finding_lists
+from claimgraph.graph.rules.findings import BY_CODE
 
 from . import linked_data
 from .db import get_store

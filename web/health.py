@@ -21,7 +21,7 @@ import threading
 from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
 
-from claimgraph.graph.disk import free_bytes, reopen_after_disk_full
+from claimgraph.graph.store.disk import free_bytes, reopen_after_disk_full
 
 from .db import get_store
 

@@ -18,8 +18,8 @@ from flask import Response, current_app, json, request
 from pyoxigraph import NamedNode, serialize
 
 from claimgraph.graph import queries
-from claimgraph.graph.namespaces import PREFIXES
-from claimgraph.graph.safe_text import csv_field
+from claimgraph.graph.rdf.namespaces import PREFIXES
+from claimgraph.graph.exports.safe_text import csv_field
 from claimgraph.graph.store import ClaimStore
 
 from .negotiation import BY_NAME

@@ -11,7 +11,7 @@ loading pipeline need not hold the stronger key.
 
 Files come as multipart ``file`` fields (``format`` forces a format, as
 ``claimgraph load --format`` does). They are saved to a temporary folder, each
-under its own name, and ``claimgraph.graph.batch.load_files`` reads and writes
+under its own name, and ``claimgraph.graph.write.batch.load_files`` reads and writes
 them; this module never parses them. One load runs at a time: a second request
 waits up to ``LOAD_WAIT`` seconds, then gets 503 with ``Retry-After``. The answer
 is one outcome per file, named as the client sent it; when any file failed, it
@@ -37,7 +37,7 @@ from pathlib import Path
 from flask import Blueprint, Flask, Response, current_app, json, request
 from werkzeug.utils import secure_filename
 
-from claimgraph.graph.batch import load_files
+from claimgraph.graph.write.batch import load_files
 from claimgraph.loaders.textio import MAX_FILE_BYTES
 
 from .db import get_store

@@ -21,7 +21,9 @@ from pathlib import Path
 
 from flask import Blueprint, Flask, Response, current_app, render_template, request, url_for
 
-from claimgraph.graph import analytics, network_drawing, search
+from claimgraph.graph.read import analytics
+from claimgraph.graph.read import network_drawing
+from claimgraph.graph.index import search
 
 from . import picture
 from .db import get_store

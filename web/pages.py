@@ -1,7 +1,7 @@
 """The provenance browser's pages: home, and ``/id/<rest>`` for every IRI the
 project mints (article, claim, source, condition/drug, anything else).
 
-Page data comes from ``claimgraph.graph.pages*``; this module picks the page by
+Page data comes from ``claimgraph.graph.read.pages*``; this module picks the page by
 the resource's type, the representation by suffix or Accept header
 (``linked_data``), and renders. Unknown IRIs are real 404s.
 """
@@ -13,11 +13,13 @@ from urllib.parse import urlencode
 from flask import Blueprint, Flask, abort, render_template, request
 
 from claimgraph import __version__
-from claimgraph.graph import pages as page_data
-from claimgraph.graph import pages_article, pages_audit, pages_index
+from claimgraph.graph.read import pages as page_data
+from claimgraph.graph.read import pages_article
+from claimgraph.graph.read import pages_audit
+from claimgraph.graph.read import pages_index
 from claimgraph.graph.exports import FORMATS as EXPORT_FORMATS
-from claimgraph.graph.namespaces import CG, SKOS
-from claimgraph.graph.page_lists import ARTICLE_ORDERS
+from claimgraph.graph.rdf.namespaces import CG, SKOS
+from claimgraph.graph.index.page_lists import ARTICLE_ORDERS
 
 from . import linked_data
 from .db import get_store

@@ -22,7 +22,7 @@ from urllib.parse import quote
 
 import networkx as nx
 
-from claimgraph.graph.picture import MAX_PER_COLUMN, provenance_graph
+from claimgraph.graph.read.picture import MAX_PER_COLUMN, provenance_graph
 from claimgraph.graph.store import ClaimStore
 
 # Column order, left to right. Conditions and drugs sit left of the claims that

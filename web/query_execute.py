@@ -4,7 +4,7 @@ every error into an ``Outcome``. The same code runs in a query worker process
 (``query_runner``) and inline for in-memory stores.
 
 The dataset: the protocol's ``default-graph-uri`` / ``named-graph-uri`` win; else a
-query's own FROM / FROM NAMED (read by ``graph.sparql_syntax``); else the default
+query's own FROM / FROM NAMED (read by ``graph.queries.syntax``); else the default
 graph is the union of the named graphs.
 """
 
@@ -18,8 +18,8 @@ from pyoxigraph import (BlankNode, DefaultGraph, Literal, NamedNode, Quad, Query
                         QueryResultsFormat, QuerySolutions, Store, Triple, parse_query_results,
                         serialize)
 
-from claimgraph.graph import sparql_syntax
-from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.queries import syntax as sparql_syntax
+from claimgraph.graph.rdf.namespaces import PREFIXES
 
 from . import negotiation
 

@@ -45,6 +45,8 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
+from claimgraph.graph.rdf.namespaces import PREFIXES
+
 from . import worker_limits
 from .query_execute import Outcome, QueryRequest, execute
 

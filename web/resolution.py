@@ -19,7 +19,7 @@ from flask import Blueprint, Flask, jsonify, redirect, request, session
 from claimgraph.graph import resolution
 from claimgraph.graph.resolution.decisions import record_decision
 from claimgraph.graph.resolution.report import COLUMNS, suggestion_rows
-from claimgraph.graph.reviews import ReviewError
+from claimgraph.graph.write.reviews import ReviewError
 
 from . import linked_data, reviews
 from .db import get_store

@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from flask import render_template, request
 
-from claimgraph.graph import finding_lists
-from claimgraph.graph.reviews import recent_verdicts
+from claimgraph.graph.index import finding_lists
+from claimgraph.graph.write.reviews import recent_verdicts
 
 from .db import get_store
 from .findings import slug

@@ -35,7 +35,7 @@ from urllib.parse import urlsplit
 from flask import Blueprint, Flask, current_app, jsonify, redirect, request, session
 from flask.sessions import SecureCookieSessionInterface
 
-from claimgraph.graph.reviews import VERDICTS, ReviewError, history, record_verdict
+from claimgraph.graph.write.reviews import VERDICTS, ReviewError, history, record_verdict
 
 from .db import get_store
 from .errors import error_response

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
 
-from claimgraph.graph import search as search_index
+from claimgraph.graph.index import search_query
 
 from .db import get_store
 from .linked_data import page_path
@@ -21,7 +21,7 @@ MAX_EXPORT_ARTICLES = 50  # articles one search's audit-download links may selec
 
 def _arguments() -> tuple[str, dict[str, str], int]:
     query = request.args.get("q", "")[:MAX_QUERY]
-    filters = {f: request.args.get(f, "") for f in search_index.FACETS if request.args.get(f)}
+    filters = {f: request.args.get(f, "") for f in search_query.FACETS if request.args.get(f)}
     try:
         page = max(1, min(int(request.args.get("page", "1")), 10_000))
     except ValueError:
@@ -34,7 +34,7 @@ def _run():
     one more than an export may select). One search gives both: its facets are
     counted with the export's limit and cut to ``FACET_LIMIT`` for showing."""
     query, filters, page = _arguments()
-    result = search_index.search(get_store(), query, filters, page=page, per_page=PER_PAGE,
+    result = search_query.search(get_store(), query, filters, page=page, per_page=PER_PAGE,
                                  facet_limit=MAX_EXPORT_ARTICLES + 1)
     articles = [v.value for v in result.facets.get("article", [])]
     result.facets = {name: _shown(values) for name, values in result.facets.items()}
@@ -78,7 +78,7 @@ def search_page():
     alternates = [{"type": "application/json", "label": "JSON",
                    "href": url_for("search.search_json", **request.args)}]
     return render_template("search.html", result=result, filters=filters, search_query=query,
-                           facet_titles=search_index.FACET_TITLES, link=link,
+                           facet_titles=search_query.FACET_TITLES, link=link,
                            page_url=page_url, alternates=alternates,
                            export_selection=export_selection, export_note=export_note)
 

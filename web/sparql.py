@@ -9,7 +9,7 @@ processes with time and memory limits and fair admission (``query_runner``),
 and a row cap is said in the ``X-Result-Truncated`` header. Before a text
 reaches the engine, ``refusal`` turns away nesting the engine cannot survive and
 SERVICE while federation is disabled, both decided on the parsed text
-(``graph.sparql_syntax``). ``GET /sparql`` without a query gives the service
+(``graph.queries.syntax``). ``GET /sparql`` without a query gives the service
 description (RDF) or, to a browser, the editor; with a query, a browser gets the
 answer as a page (``sparql_html``). Updates live on their own routes
 (``sparql_update``).
@@ -24,10 +24,12 @@ from flask import Blueprint, Flask, Response, current_app, render_template, requ
 from pyoxigraph import BlankNode, Literal, NamedNode, Triple, serialize
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from claimgraph.graph import examples as example_queries
-from claimgraph.graph import queries, sparql_syntax, statistics
-from claimgraph.graph.namespaces import DCTERMS, PREFIXES, RDF, SD
-from claimgraph.graph.statistics import DATASET
+from claimgraph.graph import queries
+from claimgraph.graph.queries import syntax as sparql_syntax
+from claimgraph.graph.rdf.namespaces import DCTERMS, PREFIXES, RDF, SD
+from claimgraph.graph.rules import examples as example_queries
+from claimgraph.graph.rules import statistics
+from claimgraph.graph.rules.statistics import DATASET
 
 from . import negotiation, sparql_html
 from .db import app_object, get_store
@@ -143,7 +145,7 @@ def close_runner(app: Flask) -> None:
 def refusal(text: str, *, update: bool = False) -> ProtocolError | None:
     """Why a query or update must not reach the engine: nesting past what the engine
     survives (400), or SERVICE while federation is disabled (403). The SERVICE check
-    reads the parsed text (graph.sparql_syntax); query workers also cannot open network
+    reads the parsed text (graph.queries.syntax); query workers also cannot open network
     sockets (worker_limits), but updates run in this process, where the check is the guard."""
     kind = "update" if update else "query"
     too_deep = sparql_syntax.too_deep(text)

@@ -14,8 +14,8 @@ from pathlib import Path
 
 from flask import current_app, render_template, request, url_for
 
-from claimgraph.graph import examples as example_queries
-from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.rules import examples as example_queries
+from claimgraph.graph.rdf.namespaces import PREFIXES
 
 from . import negotiation
 from .query_execute import Outcome

@@ -4,7 +4,7 @@ and the Graph Store HTTP Protocol at ``/rdf-graph-store``.
 Both need ``UPDATES_ENABLED`` and an ``Authorization: Bearer <UPDATE_TOKEN>``
 header (compared in constant time). Reading a graph from the graph store
 (GET/HEAD) is open like the query endpoint. Every write goes through
-``claimgraph.graph.writes``, which brings search, lists, findings and the VoID
+``claimgraph.graph.write.updates``, which brings search, lists, findings and the VoID
 statistics in step with it before the response is sent.
 """
 
@@ -15,8 +15,9 @@ import hmac
 from flask import Blueprint, Flask, Response, current_app, request
 from pyoxigraph import DefaultGraph, NamedNode, Quad, RdfFormat, parse, serialize
 
-from claimgraph.graph import sparql_syntax, writes
-from claimgraph.graph.namespaces import PREFIXES
+from claimgraph.graph.queries import syntax as sparql_syntax
+from claimgraph.graph.rdf.namespaces import PREFIXES
+from claimgraph.graph.write import updates as writes
 
 from . import negotiation
 from .db import get_store
@@ -101,7 +102,7 @@ def target_graph():
 
 
 def graph_exists(store, graph) -> bool:
-    return isinstance(graph, DefaultGraph) or store.store.contains_named_graph(graph)
+    return isinstance(graph, DefaultGraph) or store.has_graph(graph)
 
 
 def parsed_body(graph) -> list[Quad]:
@@ -153,7 +154,7 @@ def read_graph(store, graph) -> Response:
         raise ProtocolError(406, "Not Acceptable", str(exc)) from None
     except negotiation.UnknownFormat as exc:
         raise ProtocolError(400, "Bad Request", str(exc)) from None
-    quads = store.store.quads_for_pattern(None, None, None, graph)
+    quads = store.quads(None, None, None, graph)
     statements = quads if fmt.quads else (q.triple for q in quads)
     response = Response(serialize(statements, format=fmt.pyoxigraph, prefixes=PREFIXES),
                         content_type=fmt.content_type)

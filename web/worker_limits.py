@@ -3,7 +3,7 @@
 - **No network** (``deny_network``): unless SERVICE is enabled, each worker installs
   a seccomp filter at start that makes ``socket(AF_INET | AF_INET6, …)`` and
   ``io_uring_setup`` fail with EPERM. Whatever spelling of SERVICE gets past the
-  check on the parsed query (``graph.sparql_syntax``), the engine cannot open a
+  check on the parsed query (``graph.queries.syntax``), the engine cannot open a
   connection: it reports an error instead. Unix sockets (the pipes to the server)
   keep working. Linux x86_64 and aarch64 only; elsewhere, or when the kernel
   refuses, the worker says so and the parsed-query check is the only guard.

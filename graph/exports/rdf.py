@@ -14,9 +14,10 @@ from typing import BinaryIO, Iterable, Iterator
 
 from pyoxigraph import BlankNode, Literal, NamedNode, Quad, RdfFormat, serialize
 
-from claimgraph.graph import iris, resolution
-from claimgraph.graph.findings import GRAPH_SOURCE_FINDINGS, findings_graph
-from claimgraph.graph.namespaces import C4O, CG, CITO, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, XSD
+from claimgraph.graph.rdf import iris
+from claimgraph.graph import resolution
+from claimgraph.graph.rules.findings import GRAPH_SOURCE_FINDINGS, findings_graph
+from claimgraph.graph.rdf.namespaces import C4O, CG, CITO, DCTERMS, ID, PREFIXES, PROV, RDF, RDFS, XSD
 from claimgraph.graph.store import ClaimStore
 
 NP = "http://www.nanopub.org/nschema#"
@@ -35,14 +36,14 @@ class SubgraphCollector:
         self.seen_shared: set[tuple[str, str]] = set()  # (graph, subject) already written
 
     def _graph(self, graph: NamedNode) -> list[Quad]:
-        return list(self.store.store.quads_for_pattern(None, None, None, graph))
+        return list(self.store.quads(None, None, None, graph))
 
     def _shared(self, subject: NamedNode, graph: NamedNode) -> list[Quad]:
         key = (graph.value, subject.value)
         if key in self.seen_shared:
             return []
         self.seen_shared.add(key)
-        return list(self.store.store.quads_for_pattern(subject, None, None, graph))
+        return list(self.store.quads(subject, None, None, graph))
 
     def article_quads(self, version: str) -> list[Quad]:
         node = NamedNode(version)
@@ -58,7 +59,7 @@ class SubgraphCollector:
                 for q in source_quads:
                     if q.predicate == DCTERMS.publisher and isinstance(q.object, NamedNode):
                         quads += self._shared(q.object, graph)
-            for q in self.store.store.quads_for_pattern(None, None, source, GRAPH_SOURCE_FINDINGS):
+            for q in self.store.quads(None, None, source, GRAPH_SOURCE_FINDINGS):
                 quads += self._shared(q.subject, GRAPH_SOURCE_FINDINGS)
         # Reviewers' decisions on what its references are, and the records they identified.
         for target in sorted(set(resolution.identified(self.store, cited).values())):
@@ -67,7 +68,7 @@ class SubgraphCollector:
         for row in self.store.select("audit-provenance", version=node):
             for subject in (row["activity"], row["file"]):
                 quads += self._shared(NamedNode(subject), iris.GRAPH_PROVENANCE)
-            for q in self.store.store.quads_for_pattern(NamedNode(row["activity"]), PROV.wasAssociatedWith,
+            for q in self.store.quads(NamedNode(row["activity"]), PROV.wasAssociatedWith,
                                                         None, iris.GRAPH_PROVENANCE):
                 quads += self._shared(q.object, iris.GRAPH_PROVENANCE)
         if any(q.graph_name == iris.GRAPH_SOURCES for q in quads):

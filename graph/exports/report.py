@@ -8,7 +8,7 @@ from collections import Counter
 from importlib import resources
 from typing import BinaryIO, Iterable
 
-from claimgraph.graph.safe_text import xml_text
+from claimgraph.graph.exports.safe_text import xml_text
 
 from .rows import ArticleAudit
 

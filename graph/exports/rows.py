@@ -11,10 +11,11 @@ from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode
 
-from claimgraph.graph import resolution, reviews
-from claimgraph.graph.findings import SEVERITY_NAMES, version_finding_rows
-from claimgraph.graph.pages import source_cards
-from claimgraph.graph.search import SOURCE_KINDS
+from claimgraph.graph import resolution
+from claimgraph.graph.write import reviews
+from claimgraph.graph.rules.findings import SEVERITY_NAMES, version_finding_rows
+from claimgraph.graph.read.pages import source_cards
+from claimgraph.graph.rdf.kinds import SLUG_BY_CLASS as SOURCE_KINDS
 from claimgraph.graph.store import ClaimStore
 
 COLUMNS = ["article", "article_title", "version", "version_number", "section", "claim",

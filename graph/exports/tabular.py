@@ -16,7 +16,7 @@ import zipfile
 from datetime import datetime
 from typing import BinaryIO, Iterable
 
-from claimgraph.graph.safe_text import csv_field, formula_like, xml_text
+from claimgraph.graph.exports.safe_text import csv_field, formula_like, xml_text
 
 from .rows import COLUMNS, FINDING_COLUMNS, ArticleAudit
 

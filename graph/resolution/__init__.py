@@ -34,14 +34,16 @@ from collections import defaultdict
 
 from pyoxigraph import Literal, NamedNode, Quad
 
-from .. import derived, queries
-from ..namespaces import CG, ID, OA, RDF, XSD
-from ..store import ClaimStore
+from claimgraph.graph.index import derived
+from claimgraph.graph import queries
+from claimgraph.graph.rdf.namespaces import CG, ID, OA, RDF, XSD
+from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.rdf import kinds
 from . import candidates as cand
 from .candidates import Candidate, Guideline, LabelSection, Pool, Reference, Study
 
 GRAPH_RESOLUTIONS = NamedNode(ID + "graph/resolutions")
-_KINDS = {CG.Guideline.value: "guideline", CG.DrugLabel.value: "drug-label", CG.Study.value: "study"}
+_KINDS = kinds.SLUG_BY_CLASS
 CONFIRM, REJECT, WITHDRAW = "confirm", "reject", "withdraw"
 ACTIONS = {CONFIRM: CG.Confirmed, REJECT: CG.Rejected, WITHDRAW: CG.Withdrawn}
 ACTION_NAMES = {term.value: name for name, term in ACTIONS.items()}

@@ -17,12 +17,12 @@ from pyoxigraph import Literal, NamedNode
 
 from claimgraph.loaders.records import Identifiers, Source
 
-from .. import derived
-from ..mapping import QuadSink
-from ..namespaces import BIRO, CG, FOAF, ID, OA, PROV, RDF, RDFS, XSD
-from ..reviews import MAX_NOTE, ReviewError, _now, reviewer_iri
-from ..sources import matches
-from ..store import ClaimStore
+from claimgraph.graph.index import derived
+from claimgraph.graph.rdf.mapping import QuadSink
+from claimgraph.graph.rdf.namespaces import BIRO, CG, FOAF, ID, OA, PROV, RDF, RDFS, XSD
+from claimgraph.graph.write.reviews import MAX_NOTE, ReviewError, _now, reviewer_iri
+from claimgraph.graph.write.sources import matches
+from claimgraph.graph.store import ClaimStore
 from . import ACTIONS, suggestion_iri, suggestions
 
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from pyoxigraph import NamedNode
 
-from ..store import ClaimStore
+from claimgraph.graph.store import ClaimStore
 from . import identified_with_decision, suggestions
 
 COLUMNS = ["article", "article_title", "marker", "reference", "status", "rank", "candidate", "candidate_title",

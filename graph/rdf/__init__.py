@@ -1,0 +1,1 @@
+"""The vocabulary's terms, deterministic IRIs, records mapped to quads, SHACL validation."""

@@ -1,0 +1,1 @@
+"""Plain data for the browser's pages, pictures and the evidence network."""

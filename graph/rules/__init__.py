@@ -1,0 +1,1 @@
+"""Facts derived as RDF at load: evidence levels, findings, example queries, statistics."""

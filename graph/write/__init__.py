@@ -1,0 +1,1 @@
+"""Every write path: loads, source records, marker maps, verdicts, SPARQL updates, restore."""
