@@ -128,7 +128,7 @@ def test_the_check_holds_under_concurrent_requests():
     import threading
     from pathlib import Path
 
-    text = (Path(sparql_syntax.__file__).parent / "queries" / "examples" / "dataset-statistics.rq").read_text()
+    text = (Path(sparql_syntax.__file__).parent / "examples" / "dataset-statistics.rq").read_text()
     assert sparql_syntax.mentions(text, "service")
     answers: list = []
 
