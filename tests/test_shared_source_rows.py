@@ -217,3 +217,26 @@ def test_a_record_s_description_wins_over_every_citing_article(shared_store, sha
     assert exported[0]["title"] == RECORD_TITLE and exported[0]["pmid"] == "9997"
     found = shared_store.select("search-sources", source=NamedNode(SOURCE))
     assert len(found) == 1 and found[0]["title"] == RECORD_TITLE
+
+
+def test_a_join_of_five_properties_of_a_source_cited_by_200_articles_is_one_row(tmp_path_factory):
+    """The issue's measure: as many rows for a source cited by 200 articles (each describing
+    it its own way) as for a source cited once."""
+    from claimgraph.graph.write.batch import load_files
+
+    folder = tmp_path_factory.mktemp("two-hundred")
+    paths = []
+    for n in range(200):
+        path = folder / f"answer-{n:03d}.md"
+        path.write_text(_answer(n), encoding="utf-8")
+        paths.append(path)
+    store = ClaimStore(tmp_path_factory.mktemp("store200") / "store")
+    load_files(store, paths)
+    join = ("SELECT * WHERE { ?s <http://purl.org/dc/terms/title> ?t ; "
+            "<https://w3id.org/claimgraph/ns#kindBasis> ?b ; <https://w3id.org/claimgraph/ns#resolution> ?r ; "
+            "<https://w3id.org/claimgraph/ns#evidenceLevel> ?l ; <http://prismstandard.org/namespaces/basic/2.0/doi> ?d }")
+    citers = store.select("SELECT ?s (COUNT(DISTINCT ?g) AS ?n) WHERE { GRAPH ?g { ?r "
+                          "<http://purl.org/spar/biro/references> ?s } } GROUP BY ?s", s=NamedNode(SOURCE))
+    assert citers[0]["n"] == 200
+    once = "https://w3id.org/claimgraph/id/source/doi/10.5555/own.0"
+    assert len(store.select(join, s=NamedNode(SOURCE))) == len(store.select(join, s=NamedNode(once))) == 1

@@ -5,6 +5,7 @@ results as data."""
 from __future__ import annotations
 
 from flask import Blueprint, Flask, jsonify, render_template, request, url_for
+from markupsafe import Markup, escape
 
 from claimgraph.graph.index import search_query
 
@@ -13,6 +14,13 @@ from .linked_data import page_path
 from .pages import page_url
 
 bp = Blueprint("search", __name__)
+
+
+def highlighted(text: str) -> Markup:
+    """A hit's text escaped, and only then its matches in <mark>: the markers are characters
+    indexed text never holds (graph/index/search_docs.py strips them), so data cannot forge one."""
+    return Markup(str(escape(text or "")).replace(search_query.MATCH_OPEN, "<mark>")
+                  .replace(search_query.MATCH_CLOSE, "</mark>"))
 PER_PAGE = 20
 MAX_QUERY = 500  # characters; longer queries are cut, not refused
 FACET_LIMIT = 12  # values per facet shown (graph.search's default)
@@ -92,7 +100,7 @@ def search_json():
         "total": result.total, "page": result.page, "pages": result.pages,
         "per_page": result.per_page, "facets_counted": result.facets_counted,
         "hits": [{"iri": h.iri, "type": h.type, "page": page_path(h.iri),
-                  "title_html": str(h.title), "snippet_html": str(h.snippet),
+                  "title_html": str(highlighted(h.title)), "snippet_html": str(highlighted(h.snippet)),
                   "context": h.context} for h in result.hits],
         "facets": {name: [{"value": v.value, "label": v.label, "count": v.count,
                            "selected": v.selected} for v in values]
@@ -102,3 +110,4 @@ def search_json():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
+    app.add_template_filter(highlighted, "highlighted")

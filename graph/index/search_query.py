@@ -9,7 +9,7 @@ A search runs in three steps on one connection:
    index.
 2. The page: the score of the last hit on the page is found by sorting scores
    alone; only the hits up to that score are then joined to ``docs`` and sorted
-   by (score, type, IRI), and only the page's hits are highlighted.
+   by (score, type, IRI), and only the page's hits get their matches marked.
 3. Facet counts: one pass over the hits' rows of the covering index
    ``facets_doc_facet`` (a claim's rows include the kinds and organisations of
    the sources it cites, copied at index time), the join order forced: SQLite
@@ -24,7 +24,6 @@ from __future__ import annotations
 import sqlite3
 from dataclasses import dataclass
 
-from markupsafe import Markup, escape
 
 # Facets a search can be narrowed by, in the order the page shows them.
 FACETS = ("type", "kind", "organisation", "level", "condition", "drug", "article", "cited")
@@ -42,8 +41,8 @@ _HAS_VALUE = "EXISTS (SELECT 1 FROM facets o WHERE o.doc = {id} AND o.facet = ? 
 class Hit:
     iri: str
     type: str
-    title: Markup  # escaped, matches in <mark>
-    snippet: Markup
+    title: str  # plain text, each match between MATCH_OPEN and MATCH_CLOSE (web/ marks them up)
+    snippet: str
     context: str | None
     score: float
 
@@ -144,7 +143,7 @@ def _collect_hits(conn: sqlite3.Connection, match: str | None, filters: dict[str
 
 
 def _ranked_page(conn: sqlite3.Connection, match: str, offset: int, per_page: int) -> list[Hit]:
-    """Hits ``offset`` .. ``offset + per_page`` by (score, type, IRI), highlighted."""
+    """Hits ``offset`` .. ``offset + per_page`` by (score, type, IRI), matches marked."""
     last = conn.execute("SELECT score FROM hits ORDER BY score LIMIT 1 OFFSET ?",
                         (offset + per_page - 1,)).fetchone()
     rows = conn.execute(
@@ -156,7 +155,7 @@ def _ranked_page(conn: sqlite3.Connection, match: str, offset: int, per_page: in
         title, snippet = conn.execute(
             "SELECT highlight(docs_fts, 0, ?, ?), snippet(docs_fts, 1, ?, ?, '…', 24) FROM docs_fts "
             "WHERE docs_fts MATCH ? AND rowid = ?", (_OPEN, _CLOSE, _OPEN, _CLOSE, match, doc)).fetchone()
-        hits.append(Hit(iri=iri, type=kind, title=highlighted(title), snippet=_snippet(snippet, body),
+        hits.append(Hit(iri=iri, type=kind, title=title, snippet=_snippet(snippet, body),
                         context=context, score=score))
     return hits
 
@@ -174,7 +173,7 @@ def _browsed_page(conn: sqlite3.Connection, total: int, offset: int, per_page: i
         f"SELECT d.iri, d.type, d.title, d.body, d.context FROM {source} "
         "ORDER BY d.type, d.context, d.position, d.title, d.id LIMIT ? OFFSET ?",
         (per_page, offset)).fetchall()
-    return [Hit(iri=iri, type=kind, title=highlighted(title), snippet=_snippet("", body),
+    return [Hit(iri=iri, type=kind, title=title, snippet=_snippet("", body),
                 context=context, score=0)
             for iri, kind, title, body, context in rows]
 
@@ -197,20 +196,19 @@ def _facet_counts(conn: sqlite3.Connection, ranked: bool, capped: bool) -> dict[
     return counts
 
 
-def _snippet(snippet: str, body: str) -> Markup:
+def _snippet(snippet: str, body: str) -> str:
     if _OPEN in snippet:
-        return highlighted(snippet)
+        return snippet
     if not snippet and body:  # match in the title only: show the start of the body
-        return escape(body[:160] + ("…" if len(body) > 160 else ""))
-    return highlighted(snippet)
+        return body[:160] + ("…" if len(body) > 160 else "")
+    return snippet
 
-
-def highlighted(text: str) -> Markup:
-    """Escape ``text`` and only then turn the match markers into <mark> elements."""
-    return Markup(str(escape(text)).replace(_OPEN, "<mark>").replace(_CLOSE, "</mark>"))
 
 
 # Imported last: ``search`` re-exports this module's names at its own end, so either
 # module may be imported first without meeting the other half-initialised.
 from claimgraph.graph.index.search import _connect, ensure_index  # noqa: E402
 from claimgraph.graph.index.search_docs import _CLOSE, _CONTROL_CHARACTERS, _OPEN  # noqa: E402
+
+# Around each match in a hit's title and snippet; indexed text never holds them (search_docs).
+MATCH_OPEN, MATCH_CLOSE = _OPEN, _CLOSE

@@ -125,7 +125,7 @@ def import_rdf(store: ClaimStore, path: str | Path, graph: str | None = None) ->
     if target.value.startswith(str(ID)) and not target.value.startswith(f"{ID}graph/file/"):
         raise RestoreError(f"{path}: {target.value} is one of claimgraph's own graphs; name another with --graph")
     store.write(derived.note_quads(None))  # user data may add concepts, sources, anything
-    store.update(f"DROP SILENT GRAPH {target}")  # loading the file again replaces, never duplicates
+    store.drop_graph(target)  # loading the file again replaces, never duplicates
     store.write(quads)
     derived.catch_up(store)
     return ImportOutcome(str(path), fmt.name, {target.value: len(quads)})

@@ -110,47 +110,42 @@ def resolve(store: ClaimStore, source: Source, record: SourceRecord | None = Non
 
 
 def fold(store: ClaimStore, old: NamedNode, into: NamedNode) -> None:
-    """Rewrite ``old`` as ``into`` in every graph, in one update (both IRIs are minted by us)."""
+    """Rewrite ``old`` as ``into`` in every graph, in one update (both IRIs are minted by us).
+    One description per source: the node kept keeps its own, and the folded node's
+    reference-made description goes (its citing references keep their entry texts)."""
     if old == into:
         return
     evidence_facts.forget(store, [old, into])  # what other graphs said of both is rewritten
-    o, n = str(old), str(into)
-    # One description per source: the node kept keeps its own; the folded node's
-    # reference-made description goes (its citing references keep their entry texts).
-    store.update(f"DELETE {{ GRAPH {iris.GRAPH_CITED} {{ {o} ?p ?x }} }} WHERE {{ "
-                 f"GRAPH {iris.GRAPH_CITED} {{ {o} ?p ?x }} FILTER EXISTS {{ GRAPH ?d {{ {n} a {CG.Source} }} }} }}")
-    store.update(
-        f"DELETE {{ GRAPH ?g {{ {o} ?p ?x }} }} INSERT {{ GRAPH ?g {{ {n} ?p ?x }} }} "
-        f"WHERE {{ GRAPH ?g {{ {o} ?p ?x }} }} ;\n"
-        f"DELETE {{ GRAPH ?g {{ ?s ?p {o} }} }} INSERT {{ GRAPH ?g {{ ?s ?p {n} }} }} "
-        f"WHERE {{ GRAPH ?g {{ ?s ?p {o} }} }}")
+    described = any(True for graph in (iris.GRAPH_SOURCES, iris.GRAPH_CITED)
+                    for _ in store.quads(into, RDF.type, CG.Source, graph))
+    found = [*store.quads(old, None, None, None), *store.quads(None, None, old, None)]
+    rewritten = [Quad(into if q.subject == old else q.subject, q.predicate, into if q.object == old else q.object,
+                      q.graph_name)
+                 for q in found if not (described and q.graph_name == iris.GRAPH_CITED and q.subject == old)]
+    derived.apply_changes(store, found, rewritten)
 
 
 def settle(store: ClaimStore, nodes: list[NamedNode], graphs: list[NamedNode] | None = None) -> None:
-    """Withdraw article guesses (kind, resolution, level) about nodes a record describes."""
+    """A record's description replaces what citing references said of a node: the cited
+    description goes, and so do guesses (kind, resolution, level) older stores kept in the
+    citing graphs (``graphs``; None: every graph)."""
     if not nodes:
         return
     if graphs is None:  # older graphs lose statements: their remembered union is wrong now
         evidence_facts.forget(store, nodes)
-    values = " ".join(sorted({str(n) for n in nodes}))
-    # A record's description replaces the one a citing reference gave.
-    store.update(f"""
-        DELETE {{ GRAPH {iris.GRAPH_CITED} {{ ?n ?p ?o }} }} WHERE {{
-          VALUES ?n {{ {values} }}
-          GRAPH {iris.GRAPH_SOURCES} {{ ?n {CG.fromRecord} ?file }}
-          GRAPH {iris.GRAPH_CITED} {{ ?n ?p ?o }}
-        }}""")
-    graph_values = f"VALUES ?g {{ {' '.join(str(g) for g in graphs)} }}" if graphs else ""
-    kinds = ", ".join(str(k) for k in _GUESSED_KINDS)
-    store.update(f"""
-        DELETE {{ GRAPH ?g {{ ?n ?p ?o }} }} WHERE {{
-          VALUES ?n {{ {values} }} {graph_values}
-          GRAPH {iris.GRAPH_SOURCES} {{ ?n {CG.fromRecord} ?file }}
-          GRAPH ?g {{ ?n ?p ?o }}
-          FILTER(?g != {iris.GRAPH_SOURCES})
-          FILTER(?p IN ({CG.resolution}, {CG.evidenceLevel})
-                 || (?p = {RDF.type} && ?o IN ({kinds})))
-        }}""")
+    recorded = [n for n in dict.fromkeys(nodes)
+                if any(True for _ in store.quads(n, CG.fromRecord, None, iris.GRAPH_SOURCES))]
+    wanted = None if graphs is None else set(graphs)
+    withdrawn = []
+    for node in recorded:
+        for quad in store.quads(node, None, None, None):
+            if quad.graph_name == iris.GRAPH_CITED:
+                withdrawn.append(quad)
+            elif quad.graph_name != iris.GRAPH_SOURCES and (wanted is None or quad.graph_name in wanted) and (
+                    quad.predicate in (CG.resolution, CG.evidenceLevel)
+                    or (quad.predicate == RDF.type and quad.object in _GUESSED_KINDS)):
+                withdrawn.append(quad)
+    derived.apply_changes(store, withdrawn, [])
 
 
 def note_probable_matches(store: ClaimStore, node: NamedNode, source: Source) -> list[NamedNode]:

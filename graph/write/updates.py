@@ -117,7 +117,7 @@ def _drop(store: ClaimStore, graph) -> None:
     if isinstance(graph, DefaultGraph):
         store.update("CLEAR SILENT DEFAULT")
     else:
-        store.update(f"DROP SILENT GRAPH {graph}")  # a NamedNode renders escaped
+        store.drop_graph(graph)
 
 
 def _notes_for(graphs: set[str] | None) -> list[Quad]:

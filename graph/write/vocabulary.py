@@ -10,7 +10,7 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad, RdfFormat
+from pyoxigraph import Literal, NamedNode, Quad, RdfFormat, serialize
 
 from claimgraph.loaders.mentions import Vocabulary
 
@@ -61,10 +61,9 @@ def store_vocabulary(store: ClaimStore) -> Vocabulary:
         return Vocabulary.default()
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "user-vocabulary.ttl"
-        triples = store.query(f"CONSTRUCT {{ ?s ?p ?o }} WHERE {{ GRAPH <{GRAPH_USER_VOCABULARY.value}> "
-                              "{ ?s ?p ?o } }", union=False)
         with open(path, "wb") as handle:
-            triples.serialize(handle, RdfFormat.TURTLE)
+            serialize((q.triple for q in store.quads(None, None, None, GRAPH_USER_VOCABULARY)), handle,
+                      format=RdfFormat.TURTLE)
         return Vocabulary.from_files([path])
 
 
