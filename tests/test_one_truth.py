@@ -267,3 +267,15 @@ def test_one_index_file_replaces_the_older_releases_files(tmp_path, articles):
     assert [p.name for p in location.glob("*.sqlite")] == [index.INDEX_FILE]
     assert len(_indexed_claims(reopened)) == 2
     _in_step(reopened)
+
+
+def test_an_update_the_engine_refuses_is_a_400_and_leaves_no_note(store):
+    """CLEAR GRAPH of a graph that does not exist (no SILENT): the engine refuses it; the client
+    gets 400 naming why, not a 500, and the change note written before it is taken back."""
+    from claimgraph.web import create_app
+
+    app = create_app({"STORE": store, "TESTING": True, "UPDATES_ENABLED": True, "UPDATE_TOKEN": "t0ken"})
+    response = app.test_client().post("/sparql/update", data={"update": "CLEAR GRAPH <http://example.org/none>"},
+                                      headers={"Authorization": "Bearer t0ken"})
+    assert response.status_code == 400 and "does not exist" in response.get_data(as_text=True)
+    assert derived.pending(store) == []

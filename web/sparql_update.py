@@ -78,6 +78,8 @@ def update():
             if position:
                 detail = f"line {position['line']}, column {position['column']}: {detail}"
             raise ProtocolError(400, "Update syntax error", detail) from None
+        except (RuntimeError, ValueError) as exc:  # the engine refused the update as asked (CLEAR of a missing graph)
+            raise ProtocolError(400, "Update failed", str(exc)) from None
         except OSError as exc:
             raise ProtocolError(500, "Update failed", str(exc)) from None
         current_app.logger.info("SPARQL update applied (%d characters)", len(text))
