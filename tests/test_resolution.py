@@ -105,9 +105,11 @@ def test_confirmation_is_followed_and_reversible_with_the_article_as_loaded(reso
     marker = next(m for m in citations(store, version=version.value) if m["label"] == "2")
     assert marker["source"]["iri"] == DEXAMETHASONE and marker["source"]["cited_as"] == refs["2"]
     assert marker["source"]["kind_name"] == "drug label" and marker["source"]["resolved"]
-    # search: the label is now cited by the claim
+    # search: the label is now cited by the claim, and the reference counts as resolved (home page)
     with _connect(store) as conn:
         assert conn.execute("SELECT COUNT(*) FROM cites WHERE source = ?", (DEXAMETHASONE,)).fetchone()[0] == 1
+        assert conn.execute("SELECT f.value FROM facets f JOIN docs d ON d.id = f.doc "
+                            "WHERE d.iri = ? AND f.facet = 'resolution'", (refs["2"],)).fetchone()[0] == "resolved"
     # no suggestions left for an identified reference
     assert refs["2"] not in resolution.suggestions(store, [refs["2"]])
     assert set(store.quads(None, None, None, version)) == loaded  # the article version as loaded
@@ -115,6 +117,9 @@ def test_confirmation_is_followed_and_reversible_with_the_article_as_loaded(reso
 
     record_decision(store, refs["2"], DEXAMETHASONE, "withdraw", "Dr Reviewer")
     assert resolution.identified(store, refs.values()) == {}
+    with _connect(store) as conn:
+        assert conn.execute("SELECT f.value FROM facets f JOIN docs d ON d.id = f.doc "
+                            "WHERE d.iri = ? AND f.facet = 'resolution'", (refs["2"],)).fetchone()[0] == "unresolved"
     assert len(store.select("audit-unresolved-sources", version=version)) == 6
     assert resolution.suggestions(store, [refs["2"]])[refs["2"]]["candidates"][0]["candidate"] == DEXAMETHASONE
     assert set(store.quads(None, None, None, version)) == loaded

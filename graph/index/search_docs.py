@@ -166,13 +166,15 @@ def _source_docs(store: ClaimStore, conn: sqlite3.Connection, sources: list[str]
     cited_in: dict[str, list[tuple[str, str]]] = {}
     for source, version, title in citers:
         cited_in.setdefault(source, []).append((version, title))
+    confirmed = identified(store, sources)  # references a reviewer identified as a record (graph/resolution)
     for iri in sources:
         if not search_sources.is_source(records.get(iri), articles.get(iri)):
             continue  # not (or no longer) a source: nothing to index
         row = search_sources.source_row(iri, records.get(iri), articles.get(iri))
         doc = _source_doc(row, sorted(cited_in.get(iri, [])))
-        if row["resolution"]:  # not a search facet (FACETS): home page counts
-            doc.facets.append(("resolution", row["resolution"], row["resolution"]))
+        resolution = "resolved" if iri in confirmed else row["resolution"]
+        if resolution:  # not a search facet (FACETS): home page counts
+            doc.facets.append(("resolution", resolution, resolution))
         yield doc
 
 
