@@ -199,15 +199,14 @@ def _keys_of(store: ClaimStore, sources: Iterable[str]) -> set[Key]:
 
 
 def _keys_in(store: ClaimStore, cited: dict[NamedNode, set[str]]) -> set[Key]:
-    """The keys that versions (``cited``: version -> sources it cites) and the sources
-    graphs state for those sources, one graph bound a query: a load's new statements are
-    in those graphs only."""
+    """The keys the sources graphs state for the sources that versions cite (``cited``:
+    version -> sources it cites): a source is described there once, not in the versions'
+    graphs, so one query per block of sources and graph, whatever the number of versions."""
     keys: set[Key] = set()
-    for version, sources in cited.items():
-        for chunk in derived.chunks(sources):
-            text = queries.with_iri_values("findings-source-keys-in-graph", source=chunk)
-            for graph in (version, iris.GRAPH_SOURCES, iris.GRAPH_CITED):
-                keys |= set(_keyed(store.select(text, g=graph)))
+    for chunk in derived.chunks(set().union(*cited.values()) if cited else ()):
+        text = queries.with_iri_values("findings-source-keys-in-graph", source=chunk)
+        for graph in (iris.GRAPH_SOURCES, iris.GRAPH_CITED):
+            keys |= set(_keyed(store.select(text, g=graph)))
     return keys
 
 
