@@ -28,6 +28,7 @@ from collections import defaultdict
 
 # module:function pairs timed; nested ones are counted inside their callers too.
 STEPS = [
+    "resolution:refresh",
     "write.ingest:ArticleWriter.flush",
     "write.sources:refresh", "write.sources:note_probable_matches", "write.sources:settle", "write.sources:fold",
     "rules.evidence:refresh", "rules.evidence:refresh_sources",
