@@ -82,7 +82,11 @@ def source_key(source: Source) -> str | None:
     if ids.setid:
         return f"setid/{ids.setid}"
     if ids.url:
-        return f"url/{_digest(ids.url, 16)}"
+        # A URL alone is no identity: a site's one page, or a record exporter's placeholder,
+        # can stand for different works. With its title it names one work; records sharing
+        # the URL under other titles stay apart and get a duplicate-source finding.
+        title = normalise_key_text(source.title or "")
+        return f"url/{_digest(ids.url + (chr(10) + title if title else ''), 16)}"
     return None
 
 

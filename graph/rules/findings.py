@@ -28,7 +28,7 @@ from claimgraph.graph.rules import evidence
 from claimgraph.graph.rdf import iris
 from claimgraph.graph import queries
 from claimgraph.graph.rdf.mapping import QuadSink
-from claimgraph.graph.rdf.namespaces import CG, FABIO, ID, OA, PRISM, RDF, SH
+from claimgraph.graph.rdf.namespaces import CG, FABIO, ID, OA, PRISM, RDF, SCHEMA, SH
 from claimgraph.graph.store import ClaimStore
 
 GRAPH_SOURCE_FINDINGS = NamedNode(ID + "graph/findings/sources")
@@ -167,8 +167,8 @@ def version_findings(store: ClaimStore, version: NamedNode, current: bool) -> li
 # key, so a load that adds a member rewrites that one finding.
 Key = tuple[str, str]  # (kind, value)
 _KEY_PROPERTIES = {"doi": PRISM.doi, "pmid": FABIO.hasPubMedId, "pmcid": FABIO.hasPubMedCentralId,
-                   "setid": CG.splSetId, "title": CG.titleYearKey}
-_KEY_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "setid": "DailyMed SetID"}
+                   "setid": CG.splSetId, "title": CG.titleYearKey, "url": SCHEMA.url}
+_KEY_NAMES = {"doi": "DOI", "pmid": "PMID", "pmcid": "PMCID", "setid": "DailyMed SetID", "url": "URL"}
 _MIN_TITLE = 20  # short titles ("Label", "Guideline") say nothing
 # More keys than this to check: one pass over every key beats a lookup per key.
 _LOOKUP_LIMIT = 300
@@ -215,9 +215,20 @@ def _members(store: ClaimStore, keys: set[Key]) -> dict[Key, set[str]]:
     if len(keys) > _LOOKUP_LIMIT:
         every = _keyed(store.select("findings-source-keys"))
         return {key: every.get(key, set()) for key in keys}
-    return {(kind, value): {row["source"] for row in store.select(
-                "findings-sources-with-key", property=_KEY_PROPERTIES[kind], value=value)}
+    return {(kind, value): {row["source"] for term in _key_terms(kind, value) for row in store.select(
+                "findings-sources-with-key", property=_KEY_PROPERTIES[kind], value=term)}
             for kind, value in keys}
+
+
+def _key_terms(kind: str, value: str) -> list:
+    """The RDF terms a key's value may be stored as: a URL is an IRI, or a literal when it is
+    not a valid one (rdf/mapping.py)."""
+    if kind != "url":
+        return [value]
+    try:
+        return [NamedNode(value), value]
+    except ValueError:
+        return [value]
 
 
 def _duplicate_explanation(kind: str, value: str, count: int) -> str:
