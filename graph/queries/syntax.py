@@ -92,6 +92,7 @@ def translated_update(text: str, base_iri: str | None = None):
         raise Unreadable(str(exc).splitlines()[0][:300]) from None
 
 
+@functools.lru_cache(maxsize=512)
 def uses_service(text: str, *, update: bool = False, base_iri: str | None = None) -> bool:
     """True when the query (or update) holds a SERVICE clause; ``Unreadable`` when it
     mentions "service" and the parser cannot tell."""
@@ -102,6 +103,7 @@ def uses_service(text: str, *, update: bool = False, base_iri: str | None = None
     return _contains(parse(text, update=False), "ServiceGraphPattern")
 
 
+@functools.lru_cache(maxsize=512)  # rdflib takes ~10 ms a parse; endpoints see the same texts again
 def names_dataset(text: str) -> bool:
     """True when a query has FROM or FROM NAMED clauses (False when it cannot be read:
     the engine will then report the syntax error itself)."""
