@@ -14,6 +14,7 @@ import click
 
 from claimgraph import __version__
 from claimgraph.context import LOAD_INSTEAD, Context, _disk_full, pass_ctx  # noqa: F401 - LOAD_INSTEAD for callers
+from claimgraph.outcomes import report_outcomes
 from claimgraph.graph.store import STORE_ENV
 
 
@@ -102,55 +103,6 @@ def _report_disk_full(store, paths, exc: OSError, location: str) -> None:
     click.echo(f"error: the disk holding the store is full ({exc}). Nothing stored before was lost. Free "
                "space and run the same load again: files already in the store are skipped as unchanged.", err=True)
     sys.exit(1)
-
-
-def report_outcomes(outcomes, as_json: bool, where: str) -> None:
-    """Print per-file outcomes (or JSON); exit 1 when any file failed."""
-    failed = [o for o in outcomes if not o.ok]
-    if as_json:
-        click.echo(json.dumps([_outcome_dict(o) for o in outcomes], indent=2))
-    else:
-        for outcome in outcomes:
-            _print_outcome(outcome)
-        click.echo(f"{len(outcomes)} file(s), {len(failed)} with errors; {where}")
-    if failed:
-        sys.exit(1)
-
-
-def _outcome_dict(outcome) -> dict:
-    return {"path": outcome.path, "format": outcome.format, "ok": outcome.ok, "sources": outcome.sources,
-            "records": outcome.records, "graphs": outcome.graphs,
-            "errors": outcome.errors, "warnings": outcome.warnings,
-            "articles": [vars(a) for a in outcome.articles]}
-
-
-def record_count(outcome) -> str | None:
-    """"N of M records stored" for a file of records (an ERROR file that stored some says so)."""
-    if outcome.records is None:
-        return f"{outcome.sources} source record(s) stored" if outcome.sources else None
-    text = f"{outcome.sources} of {outcome.records} records stored"
-    if not outcome.ok:
-        refused = outcome.records - outcome.sources
-        text += (f"; {refused} refused, each named below" if refused else "") + (
-            "; the stored records are kept" if outcome.sources else "")
-    return text
-
-
-def _print_outcome(outcome) -> None:
-    status = "ok" if outcome.ok else "ERROR"
-    count = record_count(outcome)
-    click.echo(f"{outcome.path} [{outcome.format or '?'}] {status}" + (f": {count}" if count else ""))
-    for a in outcome.articles:
-        click.echo(f"  {a.status:<11} {a.claims} claims, {a.citations} citations, {a.references} references, "
-                   f"{a.mentions} mentions, {len(a.warnings)} warnings: {a.title[:70]}")
-        for warning in a.warnings:
-            click.echo(f"    warning: {warning}")
-    for graph, triples in outcome.graphs.items():
-        click.echo(f"  {triples} triple(s) into graph <{graph}>")
-    for warning in outcome.warnings:
-        click.echo(f"  warning: {warning}")
-    for error in outcome.errors:
-        click.echo(f"  error: {error}", err=True)
 
 
 # -- query ---------------------------------------------------------------------

@@ -27,7 +27,7 @@ TIMEOUT = (10, 900)  # seconds to connect, seconds for the server to load a batc
 
 def load_through_server(server_url: str, paths, *, token_env: str, input_format: str | None,
                         as_json: bool) -> None:
-    from claimgraph.commands import report_outcomes
+    from claimgraph.outcomes import report_outcomes
     from claimgraph.loaders import iter_input_files
 
     token = os.environ.get(token_env)

@@ -11,19 +11,18 @@ changed bytes for a known article add a new version that revises the current one
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
-from pathlib import Path
 
-from pyoxigraph import Literal, NamedNode, Quad
+from pyoxigraph import NamedNode, Quad
 
-from claimgraph import __version__
 from claimgraph.loaders import FileResult
 
 from claimgraph.graph.index import derived
 from claimgraph.graph.rdf import iris
-from claimgraph.graph.rdf.mapping import QuadSink, VersionContext, article_quads, cited_descriptions
-from claimgraph.graph.rdf.namespaces import CG, PAV, PROV, RDF, RDFS, XSD
+from claimgraph.graph.rdf.mapping import VersionContext, article_quads, cited_descriptions
+from claimgraph.graph.rdf.namespaces import CG, RDF
 from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.write import sources as source_pipeline
+from claimgraph.graph.write.provenance import activity_quads, now_iso
 
 
 @dataclass
@@ -52,34 +51,6 @@ class FileOutcome:
     @property
     def ok(self) -> bool:
         return not self.errors
-
-
-def now_iso() -> str:
-    return datetime.now(timezone.utc).replace(microsecond=0).isoformat()
-
-
-def activity_quads(activity: NamedNode, result: FileResult, started: str, ended: str,
-                   graphs: list[NamedNode]) -> list[Quad]:
-    """The load as a PROV activity: which file (name, SHA-256), when, by what, wrote what."""
-    sink = QuadSink(iris.GRAPH_PROVENANCE)
-    software = iris.software_iri(__version__)
-    file_node = NamedNode(f"{iris.ID}file/{result.sha256}")
-    sink.add(activity, RDF.type, PROV.Activity)
-    sink.add(activity, RDF.type, CG.Load)
-    sink.add(activity, PROV.startedAtTime, Literal(started, datatype=XSD.dateTime))
-    sink.add(activity, PROV.endedAtTime, Literal(ended, datatype=XSD.dateTime))
-    sink.add(activity, PROV.used, file_node)
-    sink.add(activity, PROV.wasAssociatedWith, software)
-    for graph in graphs:
-        sink.add(activity, PROV.generated, graph)
-    sink.add(file_node, RDF.type, PROV.Entity)
-    sink.add(file_node, CG.sha256, result.sha256)
-    sink.add(file_node, CG.fileName, Path(result.path).name)
-    sink.add(file_node, CG.sourceFormat, result.format)
-    sink.add(software, RDF.type, PROV.SoftwareAgent)
-    sink.add(software, RDFS.label, f"claimgraph {__version__}")
-    sink.add(software, PAV.version, __version__)
-    return sink.quads
 
 
 # A group is written when it holds this many articles or quads, whichever comes first:
@@ -237,8 +208,6 @@ def ingest(store: ClaimStore, result: FileResult, writer: ArticleWriter | None =
         writer.flush()  # source records are matched against what is stored, articles included
     if result.sources:
         # Source records (PubMed, SPL, RIS ...) have their own pipeline: identity, merging.
-        from claimgraph.graph.write import sources as source_pipeline
-
         started = now_iso()
         activity = iris.load_activity_iri(result.sha256 or "0" * 12, started)
         derived.note(store, kind="sources")  # before: records are written one by one

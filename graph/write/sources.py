@@ -39,6 +39,7 @@ from claimgraph.graph import queries
 from claimgraph.graph.rdf.mapping import QuadSink, integer, organisation_quads, resolver_links, source_quads
 from claimgraph.graph.rdf.namespaces import (C4O, CG, CITO, DCTERMS, FABIO, PAV, PRISM, PROV, RDF, SCHEMA, XSD)
 from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.write.provenance import activity_quads, now_iso
 
 # Record details (SourceRecord.extra) that map to one literal each.
 _LITERAL_DETAILS = {"volume": PRISM.volume, "issue": PRISM.issueIdentifier, "pages": PRISM.pageRange,
@@ -49,14 +50,12 @@ _GUESSED_KINDS = (CG.Study, CG.Guideline, CG.DrugLabel, SCHEMA.MedicalGuideline)
 
 
 def file_iri(sha256: str) -> NamedNode:
-    """The input file as a PROV entity (the same IRI ``ingest.activity_quads`` uses)."""
+    """The input file as a PROV entity (the same IRI ``provenance.activity_quads`` uses)."""
     return NamedNode(f"{iris.ID}file/{sha256}")
 
 
 def ingest_records(store: ClaimStore, result: FileResult, activity: NamedNode, started: str) -> int:
     """Write every record of one file; returns how many were written."""
-    from claimgraph.graph.write.ingest import activity_quads, now_iso
-
     touched: list[NamedNode] = []
     for record in result.sources:
         node = resolve(store, record.source, record)
