@@ -34,7 +34,10 @@ SCHEME = "sparql+"
 USER_ENV, PASSWORD_ENV = "CLAIMGRAPH_SPARQL_USER", "CLAIMGRAPH_SPARQL_PASSWORD"
 AUTH_ENV, UPDATE_URL_ENV = "CLAIMGRAPH_SPARQL_AUTH", "CLAIMGRAPH_SPARQL_UPDATE_URL"
 WRITE_CHUNK = 2000  # quads per INSERT DATA request
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+# The outer WHERE clause (of any query form), then each sub-select's, with its projection.
+_HEAD = re.compile(r"(?:\bSELECT\b(?P<projection>(?:(?!\bSELECT\b|\bWHERE\b).)*?))?\bWHERE\s*\{",
+                   re.IGNORECASE | re.DOTALL)
+_COMMENT_LINE = re.compile(r"(?m)^\s*#.*$")
 _PREFIX_LINES = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -56,16 +59,33 @@ def _term(value: Any):
 
 
 def with_values(sparql: str, bindings: dict[str, Any]) -> str:
-    """``sparql`` with ``bindings`` as a VALUES block opening its first WHERE clause;
-    terms are written by pyoxigraph in N-Triples syntax, so they are escaped."""
+    """``sparql`` with ``bindings`` as VALUES blocks of escaped terms (written by pyoxigraph
+    in N-Triples syntax): one opening the outer WHERE clause, and one opening each
+    sub-select's WHERE whose projection names a bound variable.
+
+    pyoxigraph binds by substitution, inside sub-selects too; one VALUES block at the top
+    is joined only after the sub-selects are evaluated, so a sub-select with ``LIMIT 1``
+    would answer for some other IRI (and one without a limit would read the whole store
+    before the join). Binding each sub-select that projects the variable gives the
+    substitution's answer on any engine."""
     if not bindings:
         return sparql
-    match = _WHERE.search(sparql)
-    if match is None:
+    text = _COMMENT_LINE.sub("", sparql)
+    heads = list(_HEAD.finditer(text))
+    if not heads:
         raise ValueError("cannot bind variables: the query has no WHERE clause")
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(_term(value)) for value in bindings.values())
-    return f"{sparql[:match.end()]}\n  VALUES ({names}) {{ ({values}) }}{sparql[match.end():]}"
+    inserts = []
+    for number, head in enumerate(heads):
+        projection = head.group("projection") or ""
+        names = list(bindings) if number == 0 else [
+            name for name in bindings if re.search(rf"(?<!AS )\?{re.escape(name)}\b", projection, re.IGNORECASE)
+            or projection.strip().upper().endswith("*")]
+        if names:
+            values = " ".join(str(_term(bindings[name])) for name in names)
+            inserts.append((head.end(), f"\n  VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"))
+    for position, block in reversed(inserts):
+        text = text[:position] + block + text[position:]
+    return text
 
 
 class RemoteStore:
