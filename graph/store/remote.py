@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -88,6 +89,16 @@ def with_values(sparql: str, bindings: dict[str, Any]) -> str:
     return text
 
 
+def default_index_dir(location: str) -> Path:
+    """``$XDG_CACHE_HOME/claimgraph/index/<host-port-hash>``: one folder per store, so a
+    node serving two stores (or a test and a deployment) never mixes their indexes."""
+    import hashlib
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    host = re.sub(r"[^A-Za-z0-9.-]+", "-", urlsplit(location[len(SCHEME):]).netloc)
+    return base / "claimgraph" / "index" / f"{host}-{hashlib.sha256(location.encode()).hexdigest()[:12]}"
+
+
 class RemoteStore:
     """``ClaimStore``'s interface over the SPARQL 1.1 Query and Update protocols."""
 
@@ -99,7 +110,11 @@ class RemoteStore:
         parts = urlsplit(location[len(SCHEME):])
         self.query_url = urlunsplit(parts)
         self.update_url = os.environ.get(UPDATE_URL_ENV) or self.query_url
-        self.path = None  # no folder: derived files (search index) need a local store
+        self.path = None  # no folder of its own
+        # Where this process keeps the derived index (graph/index): a folder beside the web
+        # node (``serve --index-dir``); None: a temporary file for the process's life.
+        self.index_dir: Path | None = None
+        self.shared = True  # other processes may write it: graph/index/followers.py
         self.location = location
         self.read_only = read_only
         self.timeout = timeout
@@ -247,4 +262,4 @@ def _query_form(sparql: str) -> str:
     return match.group(1).upper() if match else "SELECT"
 
 
-__all__ = ["RemoteStore", "is_remote", "with_values", "USER_ENV", "PASSWORD_ENV", "AUTH_ENV", "UPDATE_URL_ENV"]
+__all__ = ["RemoteStore", "default_index_dir", "is_remote", "with_values", "USER_ENV", "PASSWORD_ENV", "AUTH_ENV", "UPDATE_URL_ENV"]
