@@ -38,7 +38,7 @@ def live_server(store: ClaimStore, **config):
     from claimgraph.web.sparql import close_runner
 
     threads = int(config.pop("SERVER_THREADS", 6))
-    app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True,
+    app = create_app({"STORE": store, "STORE_PATH": str(store.path or store.location), "TESTING": True,
                       "SERVER_THREADS": threads, **config})
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.2)
     stopping = threading.Event()
