@@ -207,11 +207,19 @@ class RemoteStore:
     def bulk_write(self, quads: Iterable[Quad]) -> None:
         self.write(quads)
 
-    def update(self, sparql: str, **kwargs) -> None:
-        """SPARQL Update claimgraph wrote; claimgraph's prefixes are declared in front."""
+    def update(self, sparql: str, *, base_iri: str | None = None, **kwargs) -> None:
+        """SPARQL Update; claimgraph's prefixes (and ``base_iri``) are declared in front.
+        A text the store refuses as a bad request raises SyntaxError, as the embedded
+        engine does (the update routes answer 400 with the store's message)."""
         if self.read_only:
             raise PermissionError(f"{self.location} was opened read-only")
-        self._post(self.update_url, {"update": _PREFIX_LINES + sparql}, "*/*")
+        base = f"BASE <{base_iri}>\n" if base_iri else ""
+        response = self.session.post(self.update_url, data={"update": base + _PREFIX_LINES + sparql},
+                                     headers={"Accept": "*/*"}, timeout=self.timeout)
+        if response.status_code == 400:
+            raise SyntaxError(f"the SPARQL store refused the update: {_store_message(response.text)}")
+        if response.status_code >= 400:
+            raise RuntimeError(f"{self.update_url} answered {response.status_code}: {response.text[:500]}")
 
     def write(self, quads: Iterable[Quad]) -> None:
         """INSERT DATA in chunks of WRITE_CHUNK quads (see the module note on transactions)."""
@@ -254,6 +262,12 @@ class RemoteStore:
         result = self.query("SELECT ?s ?p ?o ?g WHERE { GRAPH ?g { ?s ?p ?o } }")
         quads = (Quad(row["s"], row["p"], row["o"], row["g"]) for row in result)
         serialize(quads, output, format=fmt)
+
+
+def _store_message(text: str) -> str:
+    """The store's own error line, without the text of the request it echoes (Virtuoso
+    repeats the whole update, claimgraph's prefixes included)."""
+    return text.split("\n\nSPARQL query:", 1)[0].strip()[:500]
 
 
 def _query_form(sparql: str) -> str:
