@@ -210,7 +210,10 @@ def ready(store: ClaimStore) -> None:
     from claimgraph.graph.index import finding_lists
     from claimgraph.graph.rules import statistics
 
+    from claimgraph.graph.index import followers
+
     catch_up(store, raise_errors=False)
+    followers.follow(store)  # a web node of a shared store: what others loaded while it was down
     examples.refresh(store)
     if not statistics.is_computed(store):
         statistics.refresh(store)
