@@ -10,6 +10,7 @@ import re
 import subprocess
 import sys
 from pathlib import Path
+from urllib.parse import quote
 
 import pytest
 import requests
@@ -79,6 +80,11 @@ def test_every_page_answers_as_on_the_embedded_store(stores):
         kinds.add(re.sub(r"^/id/([a-z]+)/.*", r"\1", path.split("?")[0]))
         for link in re.findall(r'href="(/(?:id/(?!load/)|findings/|search\?)[^"#]*)"', text):
             queue.append(link.replace("&amp;", "&"))
+    version = next(p for p in seen if re.fullmatch(r"/id/article/[^/]+/v-[0-9a-f]+", p))
+    export = "/export/audit.csv?article=" + quote("https://w3id.org/claimgraph" + version)  # one article's audit
+    remote, local = (client.get(export) for client in clients)
+    assert remote.status_code == local.status_code == 200
+    assert _normalised(remote.get_data(as_text=True)) == _normalised(local.get_data(as_text=True))
     assert {"article", "source", "drug", "condition"} <= kinds
     assert any(re.fullmatch(r"/id/article/[^/]+/v-[0-9a-f]+/claim-\d+", p) for p in seen)
     assert any(p.startswith("/findings/") for p in seen)
