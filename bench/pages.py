@@ -84,17 +84,24 @@ def popular_urls(store, articles: list[str], top: int = 3) -> dict[str, list[str
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("store", type=Path)
+    parser.add_argument("store", help="a store folder, or sparql+http://… (credentials: README, Other SPARQL stores)")
+    parser.add_argument("--index-dir", type=Path, default=None,
+                        help="remote store: the derived index's folder (default: serve's, under XDG_CACHE_HOME)")
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--articles", type=int, default=5)
     parser.add_argument("--budget-ms", type=float, default=100.0)
     args = parser.parse_args(argv)
 
-    from claimgraph.graph.store import ClaimStore
+    from claimgraph.graph.index import derived
+    from claimgraph.graph.store import open_store
+    from claimgraph.graph.store.remote import default_index_dir, is_remote
     from claimgraph.web import create_app
 
-    store = ClaimStore(args.store)
-    client = create_app({"STORE": store, "STORE_PATH": str(args.store), "TESTING": True}).test_client()
+    store = open_store(args.store)
+    if is_remote(args.store):  # as `serve` runs it: the node's own index, in step with the store
+        store.index_dir = args.index_dir or default_index_dir(args.store)
+        derived.ready(store)
+    client = create_app({"STORE": store, "STORE_PATH": args.store, "TESTING": True}).test_client()
     over = False
     started = time.perf_counter()
     response = client.get("/network")  # the first request after a load builds the network

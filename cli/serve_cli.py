@@ -130,7 +130,7 @@ def run_server(store, *, host: str, port: int, query_workers: int, enable_update
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     watch_python_memory()
     release_freed_memory_on_signal()
-    config = {"STORE": store, "STORE_PATH": str(store.path), "QUERY_WORKERS": query_workers,
+    config = {"STORE": store, "STORE_PATH": str(store.path or store.location), "QUERY_WORKERS": query_workers,
               "PROXY_FIX": behind_proxy}
     if query_timeout is not None:
         config["QUERY_TIMEOUT"] = query_timeout
@@ -154,7 +154,7 @@ def run_server(store, *, host: str, port: int, query_workers: int, enable_update
     app.wsgi_app = AccessLog(app.wsgi_app)
     network.warm(app)  # the evidence network takes seconds on a large store
     shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    click.echo(f"claimgraph serving {store.path} at http://{shown_host}:{server.effective_port}{url_prefix}/ "
+    click.echo(f"claimgraph serving {store.path or store.location} at http://{shown_host}:{server.effective_port}{url_prefix}/ "
                f"(SPARQL: {url_prefix}/sparql, editor: {url_prefix}/query); Ctrl-C stops", err=True)
     try:
         server.run()
@@ -198,11 +198,20 @@ def _server_options(function):
 
 @click.command()
 @click.option("--port", default=8080, show_default=True, type=int)
+@click.option("--index-dir", type=click.Path(file_okay=False, path_type=Path), default=None,
+              help="Remote store (sparql+http://…) only: the folder of this node's derived index "
+                   "[default: $XDG_CACHE_HOME/claimgraph/index/<store>].")
 @_server_options
 @pass_ctx
-def serve(ctx: Context, port: int, **options) -> None:
+def serve(ctx: Context, port: int, index_dir: Path | None, **options) -> None:
     """Serve the web UI and the SPARQL endpoint with waitress (a production WSGI server)."""
     store = ctx.store()
+    if hasattr(store, "index_dir"):
+        from claimgraph.graph.store.remote import default_index_dir
+
+        store.index_dir = index_dir or default_index_dir(store.location)
+    elif index_dir is not None:
+        raise click.UsageError("--index-dir is for a remote store: an on-disk store keeps its index in its folder")
     _prepare(store)
     run_server(store, port=port, **options)
 

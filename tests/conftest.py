@@ -13,6 +13,9 @@ DATA = Path(__file__).resolve().parent / "data"
 SEED = SHARED / "data" / "seeds" / "myopathy-necrosis.txt"
 
 
+from virtuoso_support import virtuoso  # noqa: E402,F401 - the session's Virtuoso, for every remote-store test
+
+
 def pytest_report_header(config):
     return f"shared data: {SHARED} ({'found' if SHARED.is_dir() else 'MISSING'})"
 

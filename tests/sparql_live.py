@@ -29,6 +29,18 @@ def protocol_store(path: Path, conformance: Path) -> ClaimStore:
     return store
 
 
+def remote_protocol_store(store, conformance: Path):
+    """The same graphs in a remote store (an empty Virtuoso)."""
+    store.ensure_static_graphs()
+    for n in (1, 2, 3):
+        graph = NamedNode(f"{PROTOCOL_GRAPH_BASE}data{n}.rdf")
+        with open(conformance / f"data{n}.nt", "rb") as handle:
+            store.replace_graph(graph, [Quad(q.subject, q.predicate, q.object, graph)
+                                        for q in parse(handle, format=RdfFormat.N_TRIPLES)])
+    statistics.refresh(store)
+    return store
+
+
 @contextmanager
 def live_server(store: ClaimStore, **config):
     """Yields the base URL (``http://127.0.0.1:<port>``) of a running server."""
@@ -38,7 +50,7 @@ def live_server(store: ClaimStore, **config):
     from claimgraph.web.sparql import close_runner
 
     threads = int(config.pop("SERVER_THREADS", 6))
-    app = create_app({"STORE": store, "STORE_PATH": str(store.path), "TESTING": True,
+    app = create_app({"STORE": store, "STORE_PATH": str(store.path or store.location), "TESTING": True,
                       "SERVER_THREADS": threads, **config})
     server = create_server(app, host="127.0.0.1", port=0, threads=threads, asyncore_loop_timeout=0.2)
     stopping = threading.Event()

@@ -12,6 +12,7 @@ it must be refused with a 4xx.
 from __future__ import annotations
 
 import json
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from xml.etree import ElementTree
@@ -21,7 +22,8 @@ import requests
 from rdflib import RDF, Graph, Namespace, URIRef
 from rdflib.collection import Collection
 
-from sparql_live import live_server, protocol_store
+from sparql_live import live_server, protocol_store, remote_protocol_store
+from virtuoso_support import NEEDS_VIRTUOSO, open_remote, running_virtuoso
 
 MF = Namespace("http://www.w3.org/2001/sw/DataAccess/tests/test-manifest#")
 HT = Namespace("http://www.w3.org/2011/http#")
@@ -117,18 +119,34 @@ def check_response(name: str, request: ProtocolRequest, response: requests.Respo
                                                       "application/n-triples": "nt"}[content_type])
 
 
-@pytest.fixture(scope="module")
-def read_only_server(tmp_path_factory, shared):
-    store = protocol_store(tmp_path_factory.mktemp("w3c") / "store", shared / "conformance" / "sparql11-protocol")
-    with live_server(store) as (base, _app):
+# Each test runs on the embedded store and on a remote one (a throw-away Virtuoso on
+# loopback, where /sparql forwards to Virtuoso's endpoint and updates go through
+# graph/write/updates.py to its update endpoint).
+STORES = ["embedded", pytest.param("virtuoso", marks=NEEDS_VIRTUOSO)]
+
+
+@contextmanager
+def _protocol_store(kind: str, tmp_path_factory, shared, request):
+    conformance = shared / "conformance" / "sparql11-protocol"
+    if kind == "embedded":
+        yield protocol_store(tmp_path_factory.mktemp("w3c") / "store", conformance)
+        return
+    # Its own Virtuoso: the update tests DROP ALL, which would take the session's data too.
+    with running_virtuoso(tmp_path_factory.mktemp("w3c-virtuoso")) as base:
+        yield remote_protocol_store(open_remote(base), conformance)
+
+
+@pytest.fixture(scope="module", params=STORES)
+def read_only_server(tmp_path_factory, shared, request):
+    with _protocol_store(request.param, tmp_path_factory, shared, request) as store, \
+            live_server(store) as (base, _app):
         yield base
 
 
-@pytest.fixture(scope="module")
-def update_server(tmp_path_factory, shared):
-    store = protocol_store(tmp_path_factory.mktemp("w3c-update") / "store",
-                           shared / "conformance" / "sparql11-protocol")
-    with live_server(store, UPDATES_ENABLED=True, UPDATE_TOKEN=TOKEN) as (base, _app):
+@pytest.fixture(scope="module", params=STORES)
+def update_server(tmp_path_factory, shared, request):
+    with _protocol_store(request.param, tmp_path_factory, shared, request) as store, \
+            live_server(store, UPDATES_ENABLED=True, UPDATE_TOKEN=TOKEN) as (base, _app):
         yield base
 
 

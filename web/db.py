@@ -38,7 +38,19 @@ def get_store() -> ClaimStore:
     return app_object("claimgraph.store", _open)
 
 
+def follow_shared_store() -> None:
+    """Before a request on a shared (remote) store: this node's derived index takes up
+    the refreshes other nodes and loaders made (graph/index/followers.py), looking at
+    the store at most every INDEX_FOLLOW_INTERVAL seconds."""
+    store = current_app.extensions.get("claimgraph.store")  # not opened here: /healthz must answer
+    if getattr(store, "shared", False):
+        from claimgraph.graph.index import followers
+
+        followers.follow(store, interval=float(current_app.config.get("INDEX_FOLLOW_INTERVAL", 1.0)))
+
+
 def init_app(app: Flask) -> None:
     app.extensions.setdefault("claimgraph.store", None)
+    app.before_request(follow_shared_store)
     if app.config.get("STORE") is not None:  # tests may hand in an open store
         app.extensions["claimgraph.store"] = app.config["STORE"]

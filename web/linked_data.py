@@ -103,7 +103,8 @@ def link_header(alts: list[dict], current: Representation) -> str:
 def rdf_body(store: ClaimStore, iri: str, representation: Representation) -> tuple[bytes, str]:
     """The resource's description (``page-describe.rq``) in an RDF format."""
     fmt = BY_NAME[representation.rdf_format]
-    triples = store.query(queries.get("page-describe"), bindings={"iri": NamedNode(iri)})
+    # Sorted: the same description in the same bytes whichever engine answers.
+    triples = sorted(store.query(queries.get("page-describe"), bindings={"iri": NamedNode(iri)}), key=str)
     prefixes = PREFIXES if representation.rdf_format in ("turtle", "jsonld") else None
     body = serialize(triples, format=fmt.pyoxigraph, prefixes=prefixes)
     return body, fmt.content_type

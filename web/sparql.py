@@ -128,6 +128,10 @@ def query_runner() -> QueryRunner:
 def _start_runner(app: Flask) -> QueryRunner:
     store = get_store()
     config = app.config
+    if store.path is None and hasattr(store, "query_url"):  # a remote store: its endpoint answers
+        from .query_remote import RemoteQueryRunner
+
+        return RemoteQueryRunner(store)
     return QueryRunner(store.path, workers=int(config["QUERY_WORKERS"]), inline_store=store.store,
                        short_workers=int(config["QUERY_SHORT_WORKERS"]),
                        short_limit=float(config["QUERY_SHORT_LIMIT"]),

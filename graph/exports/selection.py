@@ -15,7 +15,8 @@ _CURRENT = "FILTER NOT EXISTS {{ ?newer prov:wasRevisionOf ?version }}"
 # Each block binds ?version on its own (a FILTER only sees its own group's variables).
 _BLOCKS = {
     # A version IRI selects that version; a work IRI selects its current version.
-    "articles": ["VALUES ?version {{ {iris} }}",
+    # (The pattern after a VALUES: Virtuoso 7 drops a UNION branch that is a VALUES block alone.)
+    "articles": ["VALUES ?version {{ {iris} }}\n    ?version a cg:Article .",
                  "VALUES ?requested {{ {iris} }}\n    ?version dcterms:isVersionOf ?requested .\n    " + _CURRENT],
     "sources": ["VALUES ?cited {{ {iris} }}\n    GRAPH ?version {{ ?citing_claim cito:cites ?cited }}\n    "
                 + _CURRENT],

@@ -41,10 +41,12 @@ _memory_indexes: "weakref.WeakKeyDictionary[ClaimStore, Path]" = weakref.WeakKey
 
 
 def path(store: ClaimStore) -> Path:
-    """``<store>/index.sqlite``; for an in-memory store, a temporary file that lives as
-    long as the store object."""
-    folder = getattr(store, "path", None)
+    """``<store>/index.sqlite``; for a remote store, ``index.sqlite`` in its ``index_dir``
+    when one is set (the web node's folder); else (in-memory stores, one-off commands on a
+    remote store) a temporary file that lives as long as the store object."""
+    folder = getattr(store, "path", None) or getattr(store, "index_dir", None)
     if folder is not None:
+        Path(folder).mkdir(parents=True, exist_ok=True)
         return Path(folder) / INDEX_FILE
     found = _memory_indexes.get(store)
     if found is None:

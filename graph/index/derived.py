@@ -124,6 +124,11 @@ _locks: dict[int, threading.Lock] = {}
 _locks_guard = threading.Lock()
 
 
+def refresh_lock(store: ClaimStore) -> threading.Lock:
+    """Held while this process changes the store's derived data (catch_up, followers.follow)."""
+    return _lock(store)
+
+
 def _lock(store: ClaimStore) -> threading.Lock:
     with _locks_guard:
         return _locks.setdefault(id(store), threading.Lock())
@@ -169,6 +174,9 @@ def catch_up(store: ClaimStore, *, raise_errors: bool = True) -> bool:
                 raise RefreshFailed(f"derived data not refreshed: {exc}") from exc
             return False
         if notes:
+            from claimgraph.graph.index import followers
+
+            followers.record(store, versions)  # for the other web nodes' indexes (shared stores)
             store.remove(notes)
         return bool(notes)
 
@@ -187,9 +195,11 @@ def _run(store: ClaimStore, versions: list[NamedNode] | None) -> None:
 
 def _ensure_built(store: ClaimStore) -> None:
     """A store whose index is missing, corrupt or of an older schema is rebuilt."""
-    from claimgraph.graph.index import search
+    from claimgraph.graph.index import followers, search
 
-    search.ensure_index(store)
+    seen = followers.records_now(store)  # read before the build: later records are not in it
+    if search.ensure_index(store):
+        followers.mark_applied(store, seen)
 
 
 def ready(store: ClaimStore) -> None:
@@ -200,7 +210,10 @@ def ready(store: ClaimStore) -> None:
     from claimgraph.graph.index import finding_lists
     from claimgraph.graph.rules import statistics
 
+    from claimgraph.graph.index import followers
+
     catch_up(store, raise_errors=False)
+    followers.follow(store)  # a web node of a shared store: what others loaded while it was down
     examples.refresh(store)
     if not statistics.is_computed(store):
         statistics.refresh(store)

@@ -67,13 +67,15 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
         _bump_generation(conn)
 
 
-def ensure_index(store: ClaimStore) -> None:
+def ensure_index(store: ClaimStore) -> bool:
     """Build the index if this store has never had one (a store loaded before
-    search existed, or a fresh in-memory store)."""
+    search existed, a fresh in-memory store, a new web node of a remote store).
+    True if it was built now."""
     with _connect(store) as conn:
         built = _is_built(conn)
     if not built:
         refresh(store, None)
+    return not built
 
 
 def _is_built(conn: sqlite3.Connection) -> bool:

@@ -81,10 +81,12 @@ def resource_types(store: ClaimStore, iri: str) -> set[str] | None:
 
 
 def properties(store: ClaimStore, iri: str) -> dict[str, list[dict]]:
-    """Predicate IRI -> values ``{"value", "label", "is_iri"}``, in query order."""
+    """Predicate IRI -> values ``{"value", "label", "is_iri"}``, predicates and values sorted
+    (as text): engines list them in orders of their own, and ``_first`` must not depend on it."""
     result: dict[str, list[dict]] = {}
     seen = set()
-    for row in store.select("page-resource", iri=NamedNode(iri)):
+    rows = store.select("page-resource", iri=NamedNode(iri))
+    for row in sorted(rows, key=lambda row: (row["p"], str(row["o"]))):
         key = (row["p"], row["o"])
         if key in seen:
             continue

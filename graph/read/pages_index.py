@@ -65,6 +65,14 @@ def recent_loads(store: ClaimStore) -> list[dict]:
     return rows
 
 
+def _authors(props: dict) -> list[str]:
+    """In the record's order: ``cg:authorList`` keeps it (the first list in string order
+    when merged records bring several); dcterms:creator values have none, so they are
+    sorted -- engines list a property's values in different orders."""
+    lists = sorted(_all(props, CG.authorList))
+    return lists[0].split("; ") if lists else sorted(_all(props, DCTERMS.creator))
+
+
 def source_page(store: ClaimStore, source: str, page: int = 1) -> dict | None:
     props = properties(store, source)
     types = set(_all(props, RDF.type))
@@ -88,7 +96,7 @@ def source_page(store: ClaimStore, source: str, page: int = 1) -> dict | None:
         "url": _first(props, SCHEMA.url),
         "links": sorted(({"url": u, "label": link_label(u)} for u in _all(props, RDFS.seeAlso)),
                         key=lambda link: link["label"]),
-        "authors": _all(props, DCTERMS.creator), "journal": _first(props, PRISM.publicationName),
+        "authors": _authors(props), "journal": _first(props, PRISM.publicationName),
         "year": _first(props, FABIO.hasPublicationYear),
         "publication_types": _all(props, CG.publicationType),
         "publisher": {"iri": publisher["value"], "name": publisher["label"]} if publisher else None,

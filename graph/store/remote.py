@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import os
 import re
+from pathlib import Path
 from typing import Any, Iterable
 from urllib.parse import urlsplit, urlunsplit
 
@@ -34,7 +35,10 @@ SCHEME = "sparql+"
 USER_ENV, PASSWORD_ENV = "CLAIMGRAPH_SPARQL_USER", "CLAIMGRAPH_SPARQL_PASSWORD"
 AUTH_ENV, UPDATE_URL_ENV = "CLAIMGRAPH_SPARQL_AUTH", "CLAIMGRAPH_SPARQL_UPDATE_URL"
 WRITE_CHUNK = 2000  # quads per INSERT DATA request
-_WHERE = re.compile(r"\bWHERE\s*\{", re.IGNORECASE)
+# The outer WHERE clause (of any query form), then each sub-select's, with its projection.
+_HEAD = re.compile(r"(?:\bSELECT\b(?P<projection>(?:(?!\bSELECT\b|\bWHERE\b).)*?))?\bWHERE\s*\{",
+                   re.IGNORECASE | re.DOTALL)
+_COMMENT_LINE = re.compile(r"(?m)^\s*#.*$")
 _PREFIX_LINES = "".join(f"PREFIX {name}: <{iri}>\n" for name, iri in PREFIXES.items())
 _XSD = "http://www.w3.org/2001/XMLSchema#"
 
@@ -56,16 +60,43 @@ def _term(value: Any):
 
 
 def with_values(sparql: str, bindings: dict[str, Any]) -> str:
-    """``sparql`` with ``bindings`` as a VALUES block opening its first WHERE clause;
-    terms are written by pyoxigraph in N-Triples syntax, so they are escaped."""
+    """``sparql`` with ``bindings`` as VALUES blocks of escaped terms (written by pyoxigraph
+    in N-Triples syntax): one opening the outer WHERE clause, and one opening each
+    sub-select's WHERE whose projection names a bound variable.
+
+    pyoxigraph binds by substitution, inside sub-selects too; one VALUES block at the top
+    is joined only after the sub-selects are evaluated, so a sub-select with ``LIMIT 1``
+    would answer for some other IRI (and one without a limit would read the whole store
+    before the join). Binding each sub-select that projects the variable gives the
+    substitution's answer on any engine."""
     if not bindings:
         return sparql
-    match = _WHERE.search(sparql)
-    if match is None:
+    text = _COMMENT_LINE.sub("", sparql)
+    heads = list(_HEAD.finditer(text))
+    if not heads:
         raise ValueError("cannot bind variables: the query has no WHERE clause")
-    names = " ".join(f"?{name}" for name in bindings)
-    values = " ".join(str(_term(value)) for value in bindings.values())
-    return f"{sparql[:match.end()]}\n  VALUES ({names}) {{ ({values}) }}{sparql[match.end():]}"
+    inserts = []
+    for number, head in enumerate(heads):
+        projection = head.group("projection") or ""
+        names = list(bindings) if number == 0 else [
+            name for name in bindings if re.search(rf"(?<!AS )\?{re.escape(name)}\b", projection, re.IGNORECASE)
+            or projection.strip().upper().endswith("*")]
+        if names:
+            values = " ".join(str(_term(bindings[name])) for name in names)
+            inserts.append((head.end(), f"\n  VALUES ({' '.join('?' + n for n in names)}) {{ ({values}) }}"))
+    for position, block in reversed(inserts):
+        text = text[:position] + block + text[position:]
+    return text
+
+
+def default_index_dir(location: str) -> Path:
+    """``$XDG_CACHE_HOME/claimgraph/index/<host-port-hash>``: one folder per store, so a
+    node serving two stores (or a test and a deployment) never mixes their indexes."""
+    import hashlib
+
+    base = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    host = re.sub(r"[^A-Za-z0-9.-]+", "-", urlsplit(location[len(SCHEME):]).netloc)
+    return base / "claimgraph" / "index" / f"{host}-{hashlib.sha256(location.encode()).hexdigest()[:12]}"
 
 
 class RemoteStore:
@@ -79,7 +110,11 @@ class RemoteStore:
         parts = urlsplit(location[len(SCHEME):])
         self.query_url = urlunsplit(parts)
         self.update_url = os.environ.get(UPDATE_URL_ENV) or self.query_url
-        self.path = None  # no folder: derived files (search index) need a local store
+        self.path = None  # no folder of its own
+        # Where this process keeps the derived index (graph/index): a folder beside the web
+        # node (``serve --index-dir``); None: a temporary file for the process's life.
+        self.index_dir: Path | None = None
+        self.shared = True  # other processes may write it: graph/index/followers.py
         self.location = location
         self.read_only = read_only
         self.timeout = timeout
@@ -172,11 +207,19 @@ class RemoteStore:
     def bulk_write(self, quads: Iterable[Quad]) -> None:
         self.write(quads)
 
-    def update(self, sparql: str, **kwargs) -> None:
-        """SPARQL Update claimgraph wrote; claimgraph's prefixes are declared in front."""
+    def update(self, sparql: str, *, base_iri: str | None = None, **kwargs) -> None:
+        """SPARQL Update; claimgraph's prefixes (and ``base_iri``) are declared in front.
+        A text the store refuses as a bad request raises SyntaxError, as the embedded
+        engine does (the update routes answer 400 with the store's message)."""
         if self.read_only:
             raise PermissionError(f"{self.location} was opened read-only")
-        self._post(self.update_url, {"update": _PREFIX_LINES + sparql}, "*/*")
+        base = f"BASE <{base_iri}>\n" if base_iri else ""
+        response = self.session.post(self.update_url, data={"update": base + _PREFIX_LINES + sparql},
+                                     headers={"Accept": "*/*"}, timeout=self.timeout)
+        if response.status_code == 400:
+            raise SyntaxError(f"the SPARQL store refused the update: {_store_message(response.text)}")
+        if response.status_code >= 400:
+            raise RuntimeError(f"{self.update_url} answered {response.status_code}: {response.text[:500]}")
 
     def write(self, quads: Iterable[Quad]) -> None:
         """INSERT DATA in chunks of WRITE_CHUNK quads (see the module note on transactions)."""
@@ -221,10 +264,16 @@ class RemoteStore:
         serialize(quads, output, format=fmt)
 
 
+def _store_message(text: str) -> str:
+    """The store's own error line, without the text of the request it echoes (Virtuoso
+    repeats the whole update, claimgraph's prefixes included)."""
+    return text.split("\n\nSPARQL query:", 1)[0].strip()[:500]
+
+
 def _query_form(sparql: str) -> str:
     body = re.sub(r"(?im)^\s*(#.*|PREFIX\s+\S*\s*<[^>]*>|BASE\s*<[^>]*>)\s*$", "", sparql)
     match = re.search(r"\b(SELECT|ASK|CONSTRUCT|DESCRIBE)\b", body, re.IGNORECASE)
     return match.group(1).upper() if match else "SELECT"
 
 
-__all__ = ["RemoteStore", "is_remote", "with_values", "USER_ENV", "PASSWORD_ENV", "AUTH_ENV", "UPDATE_URL_ENV"]
+__all__ = ["RemoteStore", "default_index_dir", "is_remote", "with_values", "USER_ENV", "PASSWORD_ENV", "AUTH_ENV", "UPDATE_URL_ENV"]
