@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 import os
+import re
 import sqlite3
 import tempfile
 import weakref
@@ -34,6 +35,7 @@ INDEX_FILE = "index.sqlite"
 # Bump on any change to schema.sql: an index of another version is rebuilt whole.
 SCHEMA_VERSION = "1"
 SCHEMA = resources.files(__package__).joinpath("schema.sql").read_text(encoding="utf-8")
+_TABLES = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)", SCHEMA))
 # What releases before the one index kept beside the store.
 LEGACY_FILES = ("search.sqlite", "statistics.sqlite", "evidence-facts.sqlite")
 
@@ -101,7 +103,8 @@ def _ensure_schema(store: ClaimStore, conn: sqlite3.Connection) -> None:
     if "meta" in tables:
         version = get_meta(conn, "schema")
         if version == SCHEMA_VERSION:
-            conn.executescript(SCHEMA)  # a table dropped by hand is made again (IF NOT EXISTS)
+            if not _TABLES <= set(tables):  # a table dropped by hand is made again (IF NOT EXISTS)
+                conn.executescript(SCHEMA)
             return
         log.warning("derived index %s has schema %s, this release %s: rebuilt from the store",
                     path(store), version, SCHEMA_VERSION)
