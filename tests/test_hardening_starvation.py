@@ -68,3 +68,22 @@ def test_export_limits(big_store, tmp_path):
         export(store, Selection(), "html", tmp_path / "a.html", limits=ExportLimits(seconds=1e-9))
     assert timed.value.timed_out
     assert not list(tmp_path.iterdir())  # nothing left behind, not even the partial file
+
+
+def test_a_full_queue_is_refused_at_once():
+    """A waiting request holds a server thread, so a class may hold at most
+    "at once + queue" threads; the next request is refused without waiting."""
+    from claimgraph.web.limits import _Places
+
+    places = _Places(concurrency=1, queue=1)
+    assert places.take(0)
+    waiter = threading.Thread(target=lambda: places.take(2.0))
+    waiter.start()
+    time.sleep(0.1)  # the waiter holds the one queue place
+    began = time.monotonic()
+    assert not places.take(5.0)
+    assert time.monotonic() - began < 0.5, "refused without waiting"
+    places.release()  # the waiter gets the place
+    waiter.join()
+    places.release()
+    assert places.take(0)
