@@ -120,16 +120,14 @@ def _prepare(store) -> None:
 
 def run_server(store, *, host: str, port: int, query_workers: int, enable_updates: bool,
                query_timeout: float | None, url_prefix: str, behind_proxy: int, query_memory: int | None = None,
-               **limits) -> None:
+               workers: int | None = None, **limits) -> None:
     """Serve until stopped. ``limits`` are ``serving.LIMITS`` given on the command line (None: the
-    config key, else the default). The port is taken before anything says it is served."""
-    from claimgraph.serving import PortInUse, flask_body_limit, make_server, resolve
-    from claimgraph.web import create_app, network
-    from claimgraph.web.sparql import close_runner
+    config key, else the default). The port is taken before anything says it is served.
+    ``workers``: request processes (None: one per core on an on-disk store, one on a remote store)."""
+    from claimgraph.serving import PortInUse, resolve
+    from claimgraph.web import create_app
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
-    watch_python_memory()
-    release_freed_memory_on_signal()
     config = {"STORE": store, "STORE_PATH": str(store.path or store.location), "QUERY_WORKERS": query_workers,
               "PROXY_FIX": behind_proxy}
     if query_timeout is not None:
@@ -142,20 +140,50 @@ def run_server(store, *, host: str, port: int, query_workers: int, enable_update
             config["UPDATE_TOKEN"] = secrets.token_urlsafe(24)
             click.echo(f"updates enabled; bearer token for this run: {config['UPDATE_TOKEN']} "
                        "(set CLAIMGRAPH_UPDATE_TOKEN to choose one)", err=True)
-    app = create_app(config)
     try:
-        limits = resolve(limits, app.config)
-        app.config["SERVER_THREADS"] = limits["threads"]  # SPARQL requests leave two to pages and /healthz
-        server = make_server(app, host=host, port=port, url_prefix=url_prefix, body_limit=flask_body_limit(app),
-                             **limits)
-    except (PortInUse, ValueError) as exc:
+        limits = resolve(limits, create_app(config).config)  # the config keys and BODY_LIMITS
+    except ValueError as exc:
+        raise click.ClickException(str(exc)) from None
+    remote = store.path is None
+    if workers is None:
+        from claimgraph.workers import default_workers
+
+        workers = 1 if remote else default_workers()
+    if workers > 1 and remote:
+        raise click.UsageError("--workers is for an on-disk store; on a remote store run several web nodes "
+                               "(each with its own --index-dir) behind a proxy, as README describes")
+    where = dict(host=host, port=port, url_prefix=url_prefix)
+    try:
+        if workers > 1:
+            _serve_in_processes(store, config, workers, where, limits)
+        else:
+            _serve(config, where, limits, banner=True)
+    except PortInUse as exc:
+        raise click.ClickException(str(exc.strerror)) from None
+
+
+def _serve(config: dict, where: dict, limits: dict, *, banner: bool, sockets=None) -> None:
+    """One request process: the app, its waitress server (on ``sockets`` when given), until stopped."""
+    from claimgraph.serving import flask_body_limit, make_server
+    from claimgraph.web import create_app, network
+    from claimgraph.web.sparql import close_runner
+
+    watch_python_memory()
+    release_freed_memory_on_signal()
+    store = config["STORE"]
+    app = create_app(config)
+    app.config["SERVER_THREADS"] = limits["threads"]  # SPARQL requests leave two to pages and /healthz
+    try:
+        server = make_server(app, body_limit=flask_body_limit(app), sockets=sockets, **where, **limits)
+    except OSError:
         close_runner(app)
-        raise click.ClickException(str(exc.strerror if isinstance(exc, PortInUse) else exc)) from None
+        raise
     app.wsgi_app = AccessLog(app.wsgi_app)
     network.warm(app)  # the evidence network takes seconds on a large store
-    shown_host = "127.0.0.1" if host in ("0.0.0.0", "") else host
-    click.echo(f"claimgraph serving {store.path or store.location} at http://{shown_host}:{server.effective_port}{url_prefix}/ "
-               f"(SPARQL: {url_prefix}/sparql, editor: {url_prefix}/query); Ctrl-C stops", err=True)
+    if banner:
+        click.echo(f"claimgraph serving {store.path or store.location} at {_url(where, server.effective_port)} "
+                   f"(SPARQL: {where['url_prefix']}/sparql, editor: {where['url_prefix']}/query); Ctrl-C stops",
+                   err=True)
     try:
         server.run()
     except KeyboardInterrupt:
@@ -166,10 +194,59 @@ def run_server(store, *, host: str, port: int, query_workers: int, enable_update
         store.flush()
 
 
+def serve_child(settings: dict, sock) -> None:
+    """A request process of ``serve --workers`` (claimgraph/workers.py starts it)."""
+    from claimgraph.graph.store.shared_disk import SharedDiskStore
+
+    logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
+    config = settings["config"]
+    store = SharedDiskStore(config["STORE_PATH"], wait=float(config.get("WRITE_WAIT", 30.0)))
+    _serve(config | {"STORE": store}, settings["where"], settings["limits"], banner=False, sockets=[sock])
+
+
+def _url(where: dict, port: int) -> str:
+    host = "127.0.0.1" if where["host"] in ("0.0.0.0", "") else where["host"]
+    return f"http://{host}:{port}{where['url_prefix']}/"
+
+
+def _serve_in_processes(store, config: dict, workers: int, where: dict, limits: dict) -> None:
+    """``workers`` request processes on one socket (claimgraph/workers.py)."""
+    import gc
+    import shutil
+    import tempfile
+
+    from claimgraph.serving import listen
+    from claimgraph.web.scratch import remove_orphans, scratch_prefix
+    from claimgraph.workers import supervise
+
+    sock = listen(where["host"], where["port"], int(limits["backlog"]))
+    path = store.path
+    store.store = None  # closed: the request processes open it for writing, one at a time
+    gc.collect()
+    remove_orphans("sessions")
+    folder = tempfile.mkdtemp(prefix=scratch_prefix("sessions"))
+    config = config | {"SESSIONS_FILE": os.path.join(folder, "sessions.sqlite")}
+    click.echo(f"claimgraph serving {path} at {_url(where, sock.getsockname()[1])} with {workers} request "
+               f"processes (SPARQL: {where['url_prefix']}/sparql, editor: {where['url_prefix']}/query); "
+               "Ctrl-C stops", err=True)
+
+    settings = {"config": {k: v for k, v in config.items() if k != "STORE"}, "where": where, "limits": limits}
+    try:
+        status = supervise(workers, "claimgraph.serve_cli:serve_child", settings, sock)
+    finally:
+        sock.close()
+        shutil.rmtree(folder, ignore_errors=True)
+    if status:
+        raise click.ClickException("the request processes kept failing as they started; see the log above")
+
+
 _SERVER_OPTIONS = [
     click.option("--host", default="127.0.0.1", show_default=True, help="Interface to listen on."),
+    click.option("--workers", type=click.IntRange(min=1), default=None,
+                 help="Request processes on one port [default: one per core on an on-disk store, "
+                      "1 on a remote store]."),
     click.option("--query-workers", default=2, show_default=True,
-                 help="Processes running SPARQL queries (each can be stopped on timeout)."),
+                 help="Processes running SPARQL queries, per request process (each can be stopped on timeout)."),
     click.option("--enable-updates", is_flag=True,
                  help="Accept SPARQL Update and Graph Store writes (bearer token: $CLAIMGRAPH_UPDATE_TOKEN)."),
     click.option("--query-timeout", type=float, default=None, help="Seconds per query (default 30)."),

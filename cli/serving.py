@@ -89,11 +89,35 @@ class PortInUse(OSError):
     """The address to listen on is taken (by another server, or an earlier run)."""
 
 
+def listen(host: str, port: int, backlog: int):
+    """A listening socket on ``host:port`` for several request processes to accept
+    from (``serve --workers``); ``PortInUse`` when the port is taken."""
+    import socket
+
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    sock = socket.socket(family, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as waitress does
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise PortInUse(exc.errno, _in_use(host, port)) from None
+        raise
+    sock.listen(backlog)
+    return sock
+
+
+def _in_use(host: str, port: int) -> str:
+    return f"{host}:{port} is already in use (another server is listening there); stop it or choose another --port"
+
+
 def make_server(app, *, host: str, port: int, url_prefix: str = "",
-                body_limit: Callable[[str, str], int | None] | None = None, **limits):
+                body_limit: Callable[[str, str], int | None] | None = None, sockets=None, **limits):
     """A waitress server for ``app`` with ``limits`` (names from ``LIMITS``; defaults
     for the rest); ``body_limit(method, path)`` is a route's body limit in bytes.
-    Raises ``PortInUse`` when the port is taken: nothing is served then."""
+    ``sockets``: listening sockets bound already (``serve --workers``), instead of
+    ``host`` and ``port``. Raises ``PortInUse`` when the port is taken: nothing is served then."""
     settings = {limit.name: limits.get(limit.name) or limit.default for limit in LIMITS}
     settings["max_request_body_size"] = settings["max_request_body_size"] or 1 << 30  # waitress's own default
     own = {name: settings.pop(name) for name in _OWN}
@@ -101,16 +125,15 @@ def make_server(app, *, host: str, port: int, url_prefix: str = "",
     parser = type("LimitedParser", (_LimitedParser,), {"body_limit": staticmethod(body_limit),
                                                        "url_prefix": url_prefix.rstrip("/")})
     channel = type("LimitedChannel", (HTTPChannel,), {"parser_class": parser})
-    sockets: dict = {}
+    channels: dict = {}
     try:
-        server = create_server(app, map=sockets, host=host, port=port, url_prefix=url_prefix,
-                               ident="claimgraph", **settings)
+        where = {"sockets": list(sockets)} if sockets else {"host": host, "port": port}
+        server = create_server(app, map=channels, url_prefix=url_prefix, ident="claimgraph", **where, **settings)
     except OSError as exc:
         if exc.errno == errno.EADDRINUSE:
-            raise PortInUse(exc.errno, f"{host}:{port} is already in use (another server is listening there); "
-                            "stop it or choose another --port") from None
+            raise PortInUse(exc.errno, _in_use(host, port)) from None
         raise
-    for listener in [s for s in sockets.values() if isinstance(s, BaseWSGIServer)]:
+    for listener in [s for s in channels.values() if isinstance(s, BaseWSGIServer)]:
         listener.channel_class = channel
         listener.maintenance = types.MethodType(_maintenance(own["header_timeout"], own["body_timeout"]), listener)
     return server

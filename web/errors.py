@@ -7,6 +7,7 @@ from flask import Flask, Response, json, render_template_string, request
 from werkzeug.exceptions import HTTPException
 
 from claimgraph.graph.store.disk import is_disk_full
+from claimgraph.graph.store.shared_disk import StoreBusy
 
 from .health import note_disk_full
 
@@ -41,6 +42,10 @@ def init_app(app: Flask) -> None:
         headers.pop("Content-Type", None)
         headers.pop("Content-Length", None)
         return error_response(exc.code or 500, exc.name, exc.description or "", headers=headers)
+
+    @app.errorhandler(StoreBusy)
+    def _store_busy(exc: StoreBusy):  # serve --workers: another process writes the store
+        return error_response(503, "Busy", f"{exc}; try again later", headers={"Retry-After": "5"})
 
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):

@@ -1,6 +1,7 @@
 """``/healthz``: the process is up, the store answers, and whether it can write.
 
-``200 {"status": "ok"}`` when all is well. ``503 {"status": "degraded", "reads":
+``200 {"status": "ok", "process": <pid>}`` when all is well (the process id tells
+which request process of ``serve --workers`` answered). ``503 {"status": "degraded", "reads":
 "ok", "problems": [...]}`` when reads work but writes would not: the store's file
 system has less than ``MIN_FREE_BYTES`` free (64 MB), or a write failed for want of
 space and the store has not written since. A monitor (or a proxy's health check)
@@ -16,6 +17,7 @@ disk broke.
 
 from __future__ import annotations
 
+import os
 import threading
 
 from flask import Blueprint, Flask, current_app, jsonify
@@ -88,8 +90,9 @@ def healthz():
     store.ask("ASK { }")
     problems = storage_problems()
     if problems:
-        return jsonify(status="degraded", reads="ok", writes="failing", problems=problems), 503
-    return jsonify(status="ok")
+        return jsonify(status="degraded", reads="ok", writes="failing", problems=problems,
+                       process=os.getpid()), 503
+    return jsonify(status="ok", process=os.getpid())
 
 
 def register(app: Flask) -> None:

@@ -40,7 +40,7 @@ from werkzeug.utils import secure_filename
 from claimgraph.graph.write.batch import load_files
 from claimgraph.loaders.textio import MAX_FILE_BYTES
 
-from .db import get_store
+from .db import get_store, write_session
 from .health import ensure_writable
 from .scratch import remove_orphans, scratch_prefix
 from .sparql import ProtocolError, problem
@@ -75,7 +75,8 @@ def load():
         input_format = request.form.get("format") or None
         with _one_load_at_a_time():
             ensure_writable(request.content_length or 0)  # 507 on a full disk, before writing anything
-            return _load(uploads, input_format)
+            with write_session(float(current_app.config["LOAD_WAIT"])):  # serve --workers: one writer
+                return _load(uploads, input_format)
     except ProtocolError as exc:
         return problem(exc)
 

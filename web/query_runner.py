@@ -3,12 +3,9 @@
 pyoxigraph cannot cancel a running query, so a query that exceeds its time or
 memory limit is stopped by killing the process it runs in; a fresh worker
 replaces it in the background while the other workers keep answering. Each
-worker opens the store with ``Store.read_only``, which sees a snapshot taken at
-opening time, so before every query it compares the store folder's fingerprint
-(the names, sizes and times of RocksDB's data files, which every write changes)
-with the one it opened and reopens when they differ. That check is exact, so an
-answer never misses a write the server finished before the request came in, and
-it costs about 30 µs (a listing of some twenty entries).
+worker reads a snapshot of the store and opens a new one before a query when the
+store's files changed (graph/store/snapshots.py): exact, so an answer never misses
+a write the server finished before the request came in.
 
 **Limits** (``worker_limits``): workers cannot open network sockets unless
 SERVICE is enabled; while a worker runs a query the server reads its resident
@@ -45,7 +42,7 @@ from pathlib import Path
 
 from pyoxigraph import Store
 
-from claimgraph.graph.rdf.namespaces import PREFIXES
+from claimgraph.graph.store.snapshots import open_snapshot, store_fingerprint
 
 from . import worker_limits
 from .query_execute import Outcome, QueryRequest, execute
@@ -56,37 +53,6 @@ START_WAIT = 120.0  # seconds a new worker may take to start (a loaded machine, 
 
 
 # -- worker processes ---------------------------------------------------------
-def store_fingerprint(path: str | os.PathLike) -> tuple:
-    """Changes whenever RocksDB writes data (WAL, tables, manifest); the info log
-    and lock file are left out because merely opening the store touches them."""
-    entries = []
-    with os.scandir(path) as listing:
-        for entry in listing:
-            if entry.name.startswith(("LOG", "LOCK")):
-                continue
-            try:
-                stat = entry.stat()
-            except FileNotFoundError:  # a compaction removed it between listing and stat
-                continue
-            entries.append((entry.name, stat.st_size, stat.st_mtime_ns))
-    return tuple(sorted(entries))
-
-
-OPEN_ATTEMPTS = 8  # tries to open a snapshot while the server is writing, about 1.4 s in all
-
-
-def open_snapshot(store_path: str) -> Store:
-    """``Store.read_only`` beside the writing server process. Opening can catch RocksDB
-    between listing its data files and deleting the ones a flush or compaction replaced
-    ("Corruption: ... No such file"); a moment later the list is whole again."""
-    for attempt in range(1, OPEN_ATTEMPTS):
-        try:
-            return Store.read_only(store_path)
-        except (OSError, RuntimeError):
-            time.sleep(0.05 * attempt)
-    return Store.read_only(store_path)
-
-
 def _send(connection, message) -> None:
     """Plain pickle over the pipe: multiprocessing's own send goes through its slower
     reducer table for every message."""

@@ -22,7 +22,7 @@ from claimgraph.graph.resolution.report import COLUMNS, suggestion_rows
 from claimgraph.graph.write.reviews import ReviewError
 
 from . import linked_data, reviews
-from .db import get_store
+from .db import get_store, write_session
 from .errors import error_response
 from .findings import _representation
 from .pages import represent
@@ -67,7 +67,8 @@ def decide():
     reference, source = str(fields.get("reference") or ""), str(fields.get("source") or "")
     action, note = str(fields.get("action") or "confirm"), str(fields.get("note") or "")
     try:
-        recorded = record_decision(get_store(), reference, source, action, reviewer, note)
+        with write_session() as store:
+            recorded = record_decision(store, reference, source, action, reviewer, note)
     except ReviewError as exc:
         return error_response(400, "Bad Request", str(exc))
     if reviews._wants_json():

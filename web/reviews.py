@@ -28,8 +28,10 @@ from __future__ import annotations
 import hashlib
 import hmac
 import secrets
+import sqlite3
 import threading
 import time
+from contextlib import closing
 from urllib.parse import urlsplit
 
 from flask import Blueprint, Flask, current_app, jsonify, redirect, request, session
@@ -37,7 +39,7 @@ from flask.sessions import SecureCookieSessionInterface
 
 from claimgraph.graph.write.reviews import VERDICTS, ReviewError, history, record_verdict
 
-from .db import get_store
+from .db import get_store, write_session
 from .errors import error_response
 from .health import ensure_writable
 
@@ -82,6 +84,40 @@ class _SessionRegistry:
     def close(self, sid) -> None:
         with self._lock:
             self._open.pop(sid, None)
+
+
+class _SharedSessionRegistry(_SessionRegistry):
+    """The same, in an SQLite file the request processes of ``serve --workers`` share:
+    a login answered by one process is open in all, a logout closes it in all."""
+
+    def __init__(self, path: str, limit: int = 10_000) -> None:
+        super().__init__(limit)
+        self.path = path
+        with self._connect() as conn:
+            conn.execute("CREATE TABLE IF NOT EXISTS sessions (sid TEXT PRIMARY KEY, until REAL NOT NULL)")
+
+    def _connect(self) -> sqlite3.Connection:
+        return sqlite3.connect(self.path, timeout=10.0)
+
+    def open(self, lifetime: float) -> str:
+        sid, now = secrets.token_urlsafe(24), time.time()
+        with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM sessions WHERE until < ?", (now,))
+            conn.execute("DELETE FROM sessions WHERE sid IN (SELECT sid FROM sessions ORDER BY until "
+                         "LIMIT max(0, (SELECT count(*) FROM sessions) - ? + 1))", (self.limit,))
+            conn.execute("INSERT INTO sessions VALUES (?, ?)", (sid, now + lifetime))
+        return sid
+
+    def is_open(self, sid) -> bool:
+        if not isinstance(sid, str):
+            return False
+        with closing(self._connect()) as conn:
+            row = conn.execute("SELECT until FROM sessions WHERE sid = ?", (sid,)).fetchone()
+        return bool(row) and row[0] >= time.time()
+
+    def close(self, sid) -> None:
+        with closing(self._connect()) as conn, conn:
+            conn.execute("DELETE FROM sessions WHERE sid = ?", (sid,))
 
 
 _SESSIONS = "claimgraph.review_sessions"
@@ -194,7 +230,8 @@ def record():
     sources = [s.strip() for s in sources if s and s.strip()]
     ensure_writable()  # 507 on a full disk
     try:
-        recorded = record_verdict(get_store(), str(claim), str(verdict), reviewer, str(note or ""), sources)
+        with write_session() as store:
+            recorded = record_verdict(store, str(claim), str(verdict), reviewer, str(note or ""), sources)
     except ReviewError as exc:
         return error_response(400, "Bad Request", str(exc))
     if _wants_json():
@@ -234,7 +271,8 @@ def logout():
 
 def register(app: Flask) -> None:
     app.register_blueprint(bp)
-    app.extensions[_SESSIONS] = _SessionRegistry()
+    shared = app.config.get("SESSIONS_FILE")  # serve --workers: one registry for every process
+    app.extensions[_SESSIONS] = _SharedSessionRegistry(shared) if shared else _SessionRegistry()
     app.session_interface = _SchemeAwareSessions()
 
     @app.context_processor

@@ -20,7 +20,7 @@ from claimgraph.graph.rdf.namespaces import PREFIXES
 from claimgraph.graph.write import updates as writes
 
 from . import negotiation
-from .db import get_store
+from .db import get_store, write_session
 from .sparql import (FORM, UPDATE_TYPE, ProtocolError, allow_cross_origin, compress, graph_iris, problem, refusal,
                      single_parameter, utf8_body)
 from .update_dataset import DatasetConflict, apply_using
@@ -72,7 +72,8 @@ def update():
         if refused is not None:
             raise refused
         try:
-            writes.apply_update(get_store(), text, base_iri=request.base_url)
+            with write_session() as store:
+                writes.apply_update(store, text, base_iri=request.base_url)
         except SyntaxError as exc:
             position, detail = sparql_syntax.explain_syntax_error(str(exc), text, update=True, prefixes=PREFIXES)
             if position:
@@ -132,13 +133,15 @@ def graph_store():
         if request.method in ("GET", "HEAD"):
             return read_graph(store, graph)
         require_writer()
-        existed = graph_exists(store, graph)
-        if request.method == "DELETE":
-            if not existed:
-                raise ProtocolError(404, "Not Found", f"no graph {graph}")
-            writes.delete_graph(store, graph)
-            return written()
-        writes.put_graph(store, graph, parsed_body(graph), replace=request.method == "PUT")
+        quads = None if request.method == "DELETE" else parsed_body(graph)
+        with write_session() as store:
+            existed = graph_exists(store, graph)
+            if request.method == "DELETE":
+                if not existed:
+                    raise ProtocolError(404, "Not Found", f"no graph {graph}")
+                writes.delete_graph(store, graph)
+                return written()
+            writes.put_graph(store, graph, quads, replace=request.method == "PUT")
         response = written()
         if not existed:
             response.status_code = 201
