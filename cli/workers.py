@@ -43,7 +43,7 @@ def supervise(count: int, target: str, settings: dict, sock) -> int:
     SIGTERM / SIGINT; returns the exit status (0, or 1 when they kept dying)."""
     stopping = []
     children: dict[int, tuple[int, float]] = {}  # pid -> (number, started)
-    message = pickle.dumps({"target": target, "settings": settings, "fd": sock.fileno()})
+    message = pickle.dumps({"target": target, "settings": settings, "fd": sock.fileno(), "parent": os.getpid()})
 
     def stop(signum, _frame) -> None:
         stopping.append(signum)
@@ -95,9 +95,24 @@ def _child_main() -> None:
     module, _, function = message["target"].partition(":")
     sock = socket.socket(fileno=message["fd"])
     try:
+        _stop_with_parent(message["parent"])
         getattr(importlib.import_module(module), function)(message["settings"], sock)
     except KeyboardInterrupt:
         pass
+
+
+def _stop_with_parent(parent: int) -> None:
+    """SIGTERM to this process when the supervisor dies (even by SIGKILL), so that no
+    request process goes on serving without it (Linux; elsewhere they stop on their own
+    SIGTERM only)."""
+    try:
+        import ctypes
+
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+    except (OSError, AttributeError):
+        return
+    if os.getppid() != parent:  # it died before the call above
+        raise KeyboardInterrupt
 
 
 def _stop_all(children: dict) -> None:

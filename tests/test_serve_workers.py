@@ -182,3 +182,24 @@ def test_write_sessions_between_two_handles(tmp_path):
     two.remove([quad])
     one.refresh()
     assert not one.contains(quad)
+
+
+def test_request_processes_end_with_a_killed_supervisor(store, tmp_path):
+    with served_process(store, tmp_path / "serve.log", "--workers", "2") as (base, server):
+        children = _pids(base)
+        assert len(children) == 2
+        server.send_signal(signal.SIGKILL)
+        server.wait()
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline and any(_alive(pid) for pid in children):
+            time.sleep(0.2)
+        assert not any(_alive(pid) for pid in children), "request processes outlived their supervisor"
+        with pytest.raises(requests.ConnectionError):
+            requests.get(base + "/healthz", timeout=5)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie has ended
+    except OSError:
+        return False

@@ -56,4 +56,10 @@ def _running(pid: int) -> bool:
         return False
     except PermissionError:  # someone else's process: alive
         return True
-    return True
+    # A killed process whose parent was killed too stays a zombie until something reaps
+    # it (in a container, perhaps never): it holds its pid but will not use its folder.
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[1].split()[0] != b"Z"
+    except (OSError, IndexError):
+        return True
