@@ -75,26 +75,33 @@ def cpu_seconds(pids: list[int]) -> dict[int, float]:
     return found
 
 
-def server_pids(pid: int) -> list[int]:
-    """The server and its children (query workers; multiprocessing's resource tracker)."""
+def children_of(pid: int) -> list[int]:
     children = set()
     for task in Path(f"/proc/{pid}/task").iterdir():  # workers are started from request threads
         try:
             children.update(int(child) for child in (task / "children").read_text().split())
         except OSError:
             continue
-    return [pid, *sorted(children)]
+    return sorted(children)
 
 
-def cpu_per_request(pid: int, run) -> tuple[dict, dict]:
-    """``run()``'s result and the CPU ms per request of the server and of its workers together."""
-    pids = server_pids(pid)
-    before = cpu_seconds(pids)
+def server_pids(pid: int, workers: int = 1) -> tuple[list[int], list[int]]:
+    """(the request processes, their query workers): with ``serve --workers 1`` the server
+    itself; with more, the supervisor and the request processes it started."""
+    servers = [pid] if workers == 1 else [pid, *children_of(pid)]
+    return servers, [c for s in servers for c in children_of(s) if c not in servers]
+
+
+def cpu_per_request(pid: int, run, workers: int = 1) -> tuple[dict, dict]:
+    """``run()``'s result and the CPU ms per request of the server and of its query workers."""
+    servers, query_workers = server_pids(pid, workers)
+    before = cpu_seconds(servers + query_workers)
     result = run()
-    after = cpu_seconds(pids)
-    server = (after.get(pid, 0) - before.get(pid, 0)) * 1000 / max(1, result["requests"])
-    workers = sum(after[p] - before[p] for p in after if p != pid and p in before) * 1000 / max(1, result["requests"])
-    return result, {"server_cpu_ms": round(server, 3), "workers_cpu_ms": round(workers, 3)}
+    after = cpu_seconds(servers + query_workers)
+
+    def spent(pids) -> float:
+        return sum(after[p] - before[p] for p in pids if p in after and p in before) * 1000 / max(1, result["requests"])
+    return result, {"server_cpu_ms": round(spent(servers), 3), "workers_cpu_ms": round(spent(query_workers), 3)}
 
 
 def http_run(port: int, bodies: list[str], concurrency: int, requests: int) -> dict:
@@ -153,9 +160,11 @@ def wrk_run(port: int, bodies: list[str], concurrency: int, seconds: int, work: 
             "errors": int(non_2xx[1]) if non_2xx else 0}
 
 
-def start_server(store: Path, port: int, threads: int, query_workers: int, log: Path) -> subprocess.Popen:
+def start_server(store: Path, port: int, threads: int, query_workers: int, log: Path,
+                 workers: int = 1) -> subprocess.Popen:
     process = subprocess.Popen([sys.executable, "-m", "claimgraph", "--store", str(store), "serve", "--host", HOST,
-                                "--port", str(port), "--threads", str(threads), "--query-workers", str(query_workers)],
+                                "--port", str(port), "--threads", str(threads), "--query-workers", str(query_workers),
+                                "--workers", str(workers)],
                                stdout=log.open("wb"), stderr=subprocess.STDOUT, cwd=REPO)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
@@ -178,7 +187,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("store", help="a store folder the server may open (a copy of a test store)")
     parser.add_argument("--requests", type=int, default=3000, help="requests per run")
     parser.add_argument("--threads", type=int, default=8, help="server request threads")
-    parser.add_argument("--query-workers", type=int, default=2, help="server query worker processes")
+    parser.add_argument("--query-workers", type=int, default=2, help="query worker processes per request process")
+    parser.add_argument("--workers", type=int, default=1, help="request processes (serve --workers)")
     parser.add_argument("--wrk-seconds", type=int, default=8, help="seconds per wrk run (0: no wrk)")
     parser.add_argument("--json", help="also write the results here")
     args = parser.parse_args(argv)
@@ -193,11 +203,14 @@ def main(argv: list[str] | None = None) -> int:
 
     port = free_port()
     with tempfile.TemporaryDirectory(prefix="claimgraph-http-layer-") as work:
-        server = start_server(Path(args.store), port, args.threads, args.query_workers, Path(work) / "serve.log")
+        server = start_server(Path(args.store), port, args.threads, args.query_workers, Path(work) / "serve.log",
+                              args.workers)
+        time.sleep(2.0 if args.workers > 1 else 0)  # every request process up
         try:
-            http_run(port, bodies, 1, 200)  # warm-up: connections, worker snapshots
+            http_run(port, bodies, 16, 400)  # warm-up: connections, every process's query workers and snapshots
             for concurrency in CONCURRENCIES:
-                timing, cpu = cpu_per_request(server.pid, lambda: http_run(port, bodies, concurrency, args.requests))
+                timing, cpu = cpu_per_request(server.pid, lambda: http_run(port, bodies, concurrency, args.requests),
+                                              args.workers)
                 result[f"http_c{concurrency}"] = timing | cpu
                 print(f"HTTP c={concurrency:<2} (python)   p50 {timing['p50_ms']:.3f} ms  p99 {timing['p99_ms']:.3f} ms  "
                       f"{timing['per_second']:.0f}/s  errors {timing['errors']}  CPU ms/request: server "
@@ -205,7 +218,8 @@ def main(argv: list[str] | None = None) -> int:
             if args.wrk_seconds and shutil.which("wrk"):
                 for concurrency in CONCURRENCIES:
                     timing, cpu = cpu_per_request(
-                        server.pid, lambda: wrk_run(port, bodies, concurrency, args.wrk_seconds, Path(work)))
+                        server.pid, lambda: wrk_run(port, bodies, concurrency, args.wrk_seconds, Path(work)),
+                        args.workers)
                     result[f"wrk_c{concurrency}"] = timing | cpu
                     print(f"HTTP c={concurrency:<2} (wrk)      p50 {timing.get('p50_ms', 0):.3f} ms  "
                           f"p99 {timing.get('p99_ms', 0):.3f} ms  {timing['per_second']:.0f}/s  "

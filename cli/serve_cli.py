@@ -200,7 +200,7 @@ def serve_child(settings: dict, sock) -> None:
 
     logging.basicConfig(level=logging.INFO, format="%(message)s", stream=sys.stderr)
     config = settings["config"]
-    store = SharedDiskStore(config["STORE_PATH"], wait=float(config.get("WRITE_WAIT", 30.0)))
+    store = SharedDiskStore(config["STORE_PATH"], wait=float(os.environ.get("CLAIMGRAPH_WRITE_WAIT") or 30.0))
     _serve(config | {"STORE": store}, settings["where"], settings["limits"], banner=False, sockets=[sock])
 
 
