@@ -93,7 +93,8 @@ class LoadTestServer(Server):
         self.log = open(log, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "claimgraph", "--store", str(store_dir), "serve", "--host", HOST,
-             "--port", str(self.port), "--threads", str(threads), "--query-workers", str(query_workers)],
+             "--port", str(self.port), "--threads", str(threads), "--query-workers", str(query_workers),
+             "--workers", "1"],  # one request process: the memory read from its pid is the server's
             stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO,
             env=os.environ | {TOKEN_ENV: token} | ({TRACEMALLOC_ENV: str(tracemalloc_frames)} if tracemalloc_frames else {}))
 

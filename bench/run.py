@@ -94,7 +94,8 @@ class Server:
         self.log = open(log, "wb")
         self.process = subprocess.Popen(
             [sys.executable, "-m", "claimgraph", "--store", str(store_dir), "serve", "--host", "127.0.0.1",
-             "--port", str(self.port), "--threads", "16"],
+             "--port", str(self.port), "--threads", "16",
+             "--workers", "1"],  # one request process, as in earlier runs: its pid's memory is the server's
             stdout=self.log, stderr=subprocess.STDOUT, cwd=REPO)
 
     def wait(self, timeout: float = 120) -> None:

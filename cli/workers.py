@@ -8,7 +8,8 @@ the store through a snapshot it renews when the store changed, and writes in wri
 sessions, one process at a time (graph/store/shared_disk.py); the derived index is
 one SQLite file they all read, and reviewer logins are kept in another (a login
 answered by one process holds in all). The parent only watches: a request process
-that dies is replaced (one a second at most), and SIGTERM or Ctrl-C stops them all.
+that dies is replaced (one a second at most), SIGTERM or Ctrl-C stops them all, and
+SIGUSR1 / SIGUSR2 are passed on to each (cli/serve_cli.py's memory reports).
 """
 
 from __future__ import annotations
@@ -57,7 +58,12 @@ def supervise(count: int, target: str, settings: dict, sock) -> int:
         child.stdin.close()
         children[child.pid] = (number, time.monotonic())
 
+    def forward(signum, _frame) -> None:  # SIGUSR1/2: the memory reports of cli/serve_cli.py
+        for pid in children:
+            _signal(pid, signum)
+
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGTERM, signal.SIGINT)}
+    previous |= {sig: signal.signal(sig, forward) for sig in (signal.SIGUSR1, signal.SIGUSR2)}
     early_deaths = 0
     try:
         for number in range(count):

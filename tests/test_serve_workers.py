@@ -131,7 +131,7 @@ def test_a_login_holds_in_every_process(store, tmp_path):
         assert len(seen) == 2
 
 
-def test_a_process_that_dies_is_replaced_and_sigint_stops_all(store, tmp_path):
+def test_a_process_that_dies_is_replaced_signals_pass_on_and_sigint_stops_all(store, tmp_path):
     log = tmp_path / "serve.log"
     with served_process(store, log, "--workers", "2") as (base, server):
         first = _pids(base)
@@ -147,6 +147,11 @@ def test_a_process_that_dies_is_replaced_and_sigint_stops_all(store, tmp_path):
         assert len(now) == 2 and victim not in now, log.read_text()[-2000:]
         assert "ended (signal SIGKILL); starting another" in log.read_text()
         children = now
+        server.send_signal(signal.SIGUSR2)  # passed on: each request process reports its memory
+        deadline = time.monotonic() + 30
+        while log.read_text().count("malloc_trim: RSS") < 2 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        assert log.read_text().count("malloc_trim: RSS") == 2 and server.poll() is None
         server.send_signal(signal.SIGINT)
         server.wait(timeout=30)
     for pid in children:
