@@ -223,9 +223,12 @@ def _serve_in_processes(store, config: dict, workers: int, where: dict, limits: 
     path = store.path
     store.store = None  # closed: the request processes open it for writing, one at a time
     gc.collect()
-    remove_orphans("sessions")
-    folder = tempfile.mkdtemp(prefix=scratch_prefix("sessions"))
-    config = config | {"SESSIONS_FILE": os.path.join(folder, "sessions.sqlite")}
+    # What the request processes share besides the store: reviewer logins and a failed write's
+    # note (web/health.py). In memory when the system has /dev/shm, so that a full disk cannot stop it.
+    memory = "/dev/shm" if os.access("/dev/shm", os.W_OK) else None
+    remove_orphans("state", memory)
+    folder = tempfile.mkdtemp(prefix=scratch_prefix("state"), dir=memory)
+    config = config | {"SESSIONS_FILE": os.path.join(folder, "sessions.sqlite"), "SHARED_STATE_DIR": folder}
     click.echo(f"claimgraph serving {path} at {_url(where, sock.getsockname()[1])} with {workers} request "
                f"processes (SPARQL: {where['url_prefix']}/sparql, editor: {where['url_prefix']}/query); "
                "Ctrl-C stops", err=True)

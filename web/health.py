@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import threading
+from pathlib import Path
 
 from flask import Blueprint, Flask, current_app, jsonify
 from werkzeug.exceptions import HTTPException
@@ -30,6 +31,7 @@ from .db import get_store
 bp = Blueprint("health", __name__)
 MIN_FREE_BYTES = 64 * 1024 * 1024
 _WRITE_FAILED = "claimgraph.write_failed"  # app.extensions: what the last disk-full failure said, or None
+_FLAG = "write-failed"  # the file of the shared state folder that says what failed
 _reopening = threading.Lock()
 
 
@@ -40,7 +42,31 @@ class InsufficientStorage(HTTPException):
 
 
 def note_disk_full(app: Flask, message: str) -> None:
+    _set_failed(app, message)
+
+
+def _failed(app: Flask) -> str | None:
+    """What the last disk-full failure said, or None: in this process, or with ``serve
+    --workers`` in the state folder every request process shares (one process's failed
+    write is every process's health)."""
+    shared = app.config.get("SHARED_STATE_DIR")
+    if not shared:
+        return app.extensions.get(_WRITE_FAILED)
+    try:
+        return Path(shared, _FLAG).read_text(encoding="utf-8") or "no space left on device"
+    except OSError:
+        return None
+
+
+def _set_failed(app: Flask, message: str | None) -> None:
     app.extensions[_WRITE_FAILED] = message
+    shared = app.config.get("SHARED_STATE_DIR")
+    if shared:
+        flag = Path(shared, _FLAG)
+        try:
+            flag.write_text(message, encoding="utf-8") if message else flag.unlink(missing_ok=True)
+        except OSError:  # the state folder is on the full disk too: this process still knows
+            pass
 
 
 def _space_short(extra_bytes: int = 0) -> str | None:
@@ -55,7 +81,7 @@ def _space_short(extra_bytes: int = 0) -> str | None:
 
 def storage_problems() -> list[str]:
     """Why writes would fail now (empty: they would not)."""
-    failed = current_app.extensions.get(_WRITE_FAILED)
+    failed = _failed(current_app)
     return [problem for problem in (_space_short(), failed and f"a write failed for want of space "
                                     f"({failed}); the next write opens the store again") if problem]
 
@@ -67,9 +93,9 @@ def ensure_writable(extra_bytes: int = 0) -> None:
     if short:
         raise InsufficientStorage(f"no space to write: {short}. Reads keep working; writes resume once "
                                   "space is freed, without a restart.")
-    if current_app.extensions.get(_WRITE_FAILED):
+    if _failed(current_app):
         with _reopening:
-            if current_app.extensions.get(_WRITE_FAILED):
+            if _failed(current_app):
                 store = get_store()
                 # The SPARQL runner keeps the handle for in-memory stores (web/sparql.py); while
                 # it does, the old handle stays open and its lock keeps the new one out.
@@ -80,7 +106,7 @@ def ensure_writable(extra_bytes: int = 0) -> None:
                 reopen_after_disk_full(store)
                 if held:
                     runner.inline_store = store.store
-                current_app.extensions[_WRITE_FAILED] = None
+                _set_failed(current_app, None)
                 current_app.logger.info("store opened again after a write failed for want of space")
 
 

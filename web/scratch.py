@@ -24,11 +24,12 @@ def scratch_prefix(kind: str) -> str:
     return f"claimgraph-{kind}-{os.getpid()}-"
 
 
-def remove_orphans(kind: str) -> list[Path]:
-    """Remove the ``kind`` folders of processes that are gone; returns them."""
+def remove_orphans(kind: str, root: str | None = None) -> list[Path]:
+    """Remove the ``kind`` folders of processes that are gone, in ``root`` (default: the
+    temporary folder); returns them."""
     pattern = re.compile(rf"claimgraph-{re.escape(kind)}-(\d+)-")
     removed = []
-    root = Path(tempfile.gettempdir())
+    root = Path(root or tempfile.gettempdir())
     try:
         candidates = list(root.iterdir())
     except OSError:
