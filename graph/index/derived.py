@@ -34,7 +34,7 @@ import logging
 import re
 import sqlite3
 import threading
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from pathlib import Path
 from typing import Iterable, Iterator
 
@@ -159,7 +159,11 @@ def catch_up(store: ClaimStore, *, raise_errors: bool = True) -> bool:
     the next write, ``serve`` start or ``reindex`` catches up."""
     if id(store) in _deferred:
         return False
-    with _lock(store):
+    # One process at a time: a store several request processes share (serve --workers) is
+    # held for writing for the whole refresh, so two processes never refresh the same notes.
+    holding = getattr(store, "writing", None)
+    # The session first, then the lock: the order a writing request takes them in.
+    with (holding() if holding is not None else nullcontext()), _lock(store):
         _take_up_pending_file(store)
         notes = pending(store)
         try:
