@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import pytest
 import requests
+from rdflib import Graph
+from rdflib.compare import isomorphic
 
 from served import served_process
 from virtuoso_support import CREDENTIALS, NEEDS_VIRTUOSO, clear, open_remote, remote_location
@@ -101,7 +103,8 @@ def test_sparql_is_forwarded_with_the_embedded_endpoints_behaviour(stores):
         ("ASK { ?c a cg:Claim }", "application/sparql-results+json", None),
         ("ASK { ?c a cg:NoSuchClass }", "application/sparql-results+xml", None),
         ("CONSTRUCT { ?c a cg:Claim } WHERE { ?c a cg:Claim FILTER(STRENDS(STR(?c), '/claim-1')) } ORDER BY ?c "
-         "LIMIT 2", "text/turtle", None),  # IRIs Virtuoso and pyoxigraph order alike (they differ on others)
+         "LIMIT 2", "text/turtle", None),  # IRIs Virtuoso and pyoxigraph order alike (they differ on others);
+        # the two triples may be written in either order: compared as graphs below
         ("SELECT ?c WHERE { ?c a cg:Claim ", None, None),  # 400, the same explanation
         ("SELECT * WHERE { SERVICE <http://example.org/sparql> { ?s ?p ?o } }", None, None),  # 403
         ("SELECT ?c WHERE { ?c a cg:Claim }", "image/png", None),  # 406
@@ -115,7 +118,11 @@ def test_sparql_is_forwarded_with_the_embedded_endpoints_behaviour(stores):
         assert got.status_code == expected.status_code, (query, got.get_data(as_text=True))
         assert got.content_type == expected.content_type, query
         assert got.headers.get("X-Result-Truncated") == expected.headers.get("X-Result-Truncated"), query
-        assert got.get_data(as_text=True) == expected.get_data(as_text=True), query
+        if accept == "text/turtle":  # a graph: the order its triples are written in is not part of it
+            assert isomorphic(*(Graph().parse(data=a.get_data(as_text=True), format="turtle")
+                                for a in answers)), query
+        else:
+            assert got.get_data(as_text=True) == expected.get_data(as_text=True), query
     got, expected = (side["client"].post("/sparql", data="SELECT (COUNT(*) AS ?n) WHERE { ?c a cg:Claim }",
                                          headers={"Content-Type": "application/sparql-query", "Accept": "text/csv"})
                      for side in (remote, local))
