@@ -69,6 +69,7 @@ class Recorder:
         self.lock = threading.Lock()
         self.latencies: dict[str, list[float]] = defaultdict(list)
         self.errors: dict[str, list[str]] = defaultdict(list)
+        self.busy_retries: dict[str, int] = defaultdict(int)
         self.budget = budget
 
     def take(self) -> bool:
@@ -204,9 +205,17 @@ def loading_client(base: str, token: str, batch: int, recorder: Recorder, stop: 
 
 
 def _timed(kind: str, call, recorder: Recorder, *, expect):
+    """One request, timed. A 503 with Retry-After (a request class full, web/limits.py) is
+    asked again once after the wait it names (at most 2 s), as a client should; the
+    wait counts in the latency and the retry in ``busy_retries``."""
     started = time.monotonic()
     try:
         response = call()
+        if kind != "runaway" and response.status_code == 503 and response.headers.get("Retry-After"):
+            with recorder.lock:
+                recorder.busy_retries[kind] += 1
+            time.sleep(min(2.0, float(response.headers["Retry-After"])))
+            response = call()
     except requests.RequestException as exc:
         recorder.record(kind, time.monotonic() - started, f"{type(exc).__name__}: {exc}"[:300])
         return None
@@ -357,7 +366,8 @@ def report(args, recorder: Recorder, samples, trajectory, elapsed: float, unfini
         ordered = sorted(values)
         kinds[kind] = {"requests": len(values), "errors": len(recorder.errors[kind]),
                        **{f"p{p}_ms": round(percentile(ordered, p / 100) * 1000, 1) for p in (50, 95, 99)},
-                       "max_ms": round(ordered[-1] * 1000, 1), "sample_errors": recorder.errors[kind][:5]}
+                       "max_ms": round(ordered[-1] * 1000, 1), "sample_errors": recorder.errors[kind][:5],
+                       "busy_retries": recorder.busy_retries[kind]}
     runaway = kinds.get("runaway", {"requests": 0, "errors": 0})
     unexpected = sum(k["errors"] for name, k in kinds.items() if name != "runaway")
     # Memory is judged after the warm-up: the server's read caches fill while it serves

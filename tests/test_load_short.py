@@ -17,8 +17,8 @@ def test_short_load_run_has_no_errors_and_the_runaway_query_times_out(tmp_path):
                           "--runaway-clients", "1", "--base-articles", "30", "--load-batch", "3"],
                          cwd=REPO, capture_output=True, text=True, timeout=240)
     result = json.loads((tmp_path / "loadtest.json").read_text())
-    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert result["unexpected_errors"] == 0, {k: v["sample_errors"] for k, v in result["kinds"].items()}
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     assert result["runaway_sent"] >= 1 and result["runaway_timed_out"] == result["runaway_sent"]
     assert result["articles_loaded_during_run"] >= 3 and not result["loaded_articles_missing"]
     assert {"home", "article", "claim", "source", "search", "sparql", "export", "load"} <= set(result["kinds"])
