@@ -35,3 +35,18 @@ def load_seed(store, shared: Path) -> str:
         raise RuntimeError(f"seed did not load: {outcome.errors}")
     store.flush()
     return outcome.articles[0].version
+
+
+def open_editor(page, base: str, query: str) -> None:
+    """The query editor at ``base`` with ``query`` in it, YASGUI drawn."""
+    from urllib.parse import quote
+
+    page.goto(f"{base}/query?query={quote(query)}")
+    page.wait_for_selector(".yasqe", timeout=10000)
+
+
+def run_until_truncated(page) -> str:
+    """Run the editor's query; the row-cap notice it shows."""
+    page.click(".yasqe_queryButton")
+    page.wait_for_selector("#truncation-notice:not([hidden])", timeout=10000)
+    return page.inner_text("#truncation-notice")

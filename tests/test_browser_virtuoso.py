@@ -10,7 +10,7 @@ from pathlib import Path
 
 import pytest
 
-from browser_support import launch
+from browser_support import launch, open_editor, run_until_truncated
 from served import served_process
 from virtuoso_support import CREDENTIALS, NEEDS_VIRTUOSO, clear, open_remote, remote_location
 
@@ -51,11 +51,8 @@ def test_reader_walks_the_ui_served_from_virtuoso(virtuoso, shared, vocabulary, 
                 assert page.locator("h1").inner_text().strip()
                 assert page.goto(base + "/search?q=corticosteroids").ok
                 assert page.locator("a[href*='/id/article/']").count() >= 1
-                page.goto(base + "/query?query=SELECT%20%3Fc%20WHERE%20%7B%3Fc%20a%20cg%3AClaim%7D")
-                page.wait_for_selector(".yasqe", timeout=10000)
-                page.click(".yasqe_queryButton")
-                page.wait_for_selector("#truncation-notice:not([hidden])", timeout=10000)
-                assert "3 rows" in page.inner_text("#truncation-notice")
+                open_editor(page, base, "SELECT ?c WHERE {?c a cg:Claim}")
+                assert "3 rows" in run_until_truncated(page)
                 assert errors == []
             finally:
                 browser.close()

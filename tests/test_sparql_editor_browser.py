@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from browser_support import open_editor, run_until_truncated
 from sparql_live import live_server, protocol_store
 
 VENDOR = Path(__file__).resolve().parents[1] / "web" / "static" / "vendor" / "yasgui" / "yasgui.min.js"
@@ -26,12 +27,9 @@ def test_editor_runs_a_query_and_shows_truncation(tmp_path, shared):
             page = browser.new_page()
             errors = []
             page.on("pageerror", lambda error: errors.append(str(error)))
-            page.goto(base + "/query?query=SELECT%20*%20WHERE%20%7B%3Fs%20%3Fp%20%3Fo%7D")
-            page.wait_for_selector(".yasqe", timeout=10000)
+            open_editor(page, base, "SELECT * WHERE {?s ?p ?o}")
             assert page.is_hidden("#plain-form")
-            page.click(".yasqe_queryButton")
-            page.wait_for_selector("#truncation-notice:not([hidden])", timeout=10000)
-            assert "3 rows" in page.inner_text("#truncation-notice")
+            assert "3 rows" in run_until_truncated(page)
             assert errors == []
         finally:
             browser.close()

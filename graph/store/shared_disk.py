@@ -126,11 +126,11 @@ class SharedDiskStore(ClaimStore):
         finally:
             del writer
             gc.collect()  # the handle closes (and frees the lock) when its last reference goes
-            with self._swap:  # readers see what this session wrote
-                self._snapshot, self._fingerprint = open_snapshot(self.path), store_fingerprint(self.path)
+            self.reopen()  # readers see what this session wrote
 
     def reopen(self, attempts: int = 50) -> None:
-        """After a disk-full error: a fresh snapshot (each session opens a fresh writer anyway)."""
+        """A fresh snapshot: after a write session, or a disk-full error (each session opens a
+        fresh writer anyway)."""
         with self._swap:
             self._snapshot, self._fingerprint = open_snapshot(self.path), store_fingerprint(self.path)
 
