@@ -49,12 +49,15 @@ def main(click_ctx: click.Context, store_path: str | None) -> None:
               help="Plain RDF files (.ttl .nt .nq .trig .rdf .jsonld) go into this named graph "
                    "(default: one named after each file); loading a file again replaces its graph.")
 @click.option("--group-articles", type=click.IntRange(min=1), default=None, metavar="N",
-              help="Articles written per transaction (default 100): smaller groups lose less to a crash, "
-                   "larger ones load faster.")
+              help="Articles written per transaction (default 100; 1 000 in bulk): smaller groups lose less "
+                   "to a crash, larger ones load faster.")
+@click.option("--bulk/--no-bulk", default=None,
+              help="Write through the engine's bulk loader (each group still all or nothing) or through "
+                   "transactions. Default: in bulk for 50 files or more into a store on this machine.")
 @pass_ctx
 def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], input_format: str | None,
          as_json: bool, refs_file: str | None, server_url: str | None, token_env: str,
-         group_articles: int | None, graph: str | None) -> None:
+         group_articles: int | None, graph: str | None, bulk: bool | None) -> None:
     """Load article, source and label files (or folders of them) into the store."""
     if server_url:
         from claimgraph.remote_load_cli import load_through_server
@@ -73,7 +76,7 @@ def load(ctx: Context, paths: tuple[str, ...], vocab_files: tuple[str, ...], inp
             for note in add_user_vocabularies(store, vocab_files):
                 click.echo(f"vocabulary: {note}")
         outcomes = load_files(store, paths, input_format=input_format, refs_file=refs_file, progress=True,
-                              group_articles=group_articles, graph=graph)
+                              group_articles=group_articles, graph=graph, bulk=bulk)
     except LoaderError as exc:  # names the vocabulary file and line
         raise click.ClickException(str(exc)) from None
     except ValueError as exc:

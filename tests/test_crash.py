@@ -51,11 +51,11 @@ def _expected(paths) -> dict[str, tuple[int, int]]:
     return expected
 
 
-def _load_command(store_path, folder) -> list[str]:
+def _load_command(store_path, folder, *options: str) -> list[str]:
     # Small write groups, so that kills land between groups (with the default of 100
     # per transaction, the short variant's articles were one write, always finished).
-    return [sys.executable, "-m", "claimgraph", "--store", str(store_path), "load", "--group-articles", "5",
-            str(folder)]
+    return [sys.executable, "-m", "claimgraph", "--store", str(store_path), "load", "--group-articles", "10" if "--bulk" in options else "5",
+            *options, str(folder)]
 
 
 reliability_notes: list[str] = []
@@ -83,16 +83,23 @@ def _check_store(store_path, expected: dict[str, tuple[int, int]]) -> int:
         gc.collect()  # closes the store (releases its lock) before the next load starts
 
 
-def _kill_and_check(tmp_path, reliability, articles: int, kills: int, seed: int):  # noqa: F811
+def _kill_and_check(tmp_path, reliability, articles: int, kills: int, seed: int,  # noqa: F811
+                    options: tuple[str, ...] = (), wait: tuple[float, float] | None = (0.9, 1.8)):
     folder, store_path = tmp_path / "articles", tmp_path / "store"
     expected = _expected(write_articles(folder, articles, seed=seed))
+    if wait is None:  # kill within the writes, however fast this machine loads: time a whole load first
+        started = time.monotonic()
+        subprocess.run(_load_command(tmp_path / "timing-store", folder, *options), capture_output=True, timeout=600,
+                       check=True)
+        took = time.monotonic() - started
+        wait = (0.3 * took, 0.6 * took)
     rng = random.Random(seed)
     present_after_kill = []
     for _ in range(kills):
-        process = subprocess.Popen(_load_command(store_path, folder), stdout=subprocess.DEVNULL,
+        process = subprocess.Popen(_load_command(store_path, folder, *options), stdout=subprocess.DEVNULL,
                                    stderr=subprocess.DEVNULL)
         # Startup (imports, store, vocabulary) takes about a second; kill during the writes.
-        time.sleep(rng.uniform(0.9, 1.8))
+        time.sleep(rng.uniform(*wait))
         finished = process.poll() is not None
         if not finished:
             os.kill(process.pid, signal.SIGKILL)
@@ -101,11 +108,13 @@ def _kill_and_check(tmp_path, reliability, articles: int, kills: int, seed: int)
         present = _check_store(store_path, expected)
         reliability.add("crash:store-after-kill", "consistent")
         present_after_kill.append(present)
-    completed = subprocess.run(_load_command(store_path, folder), capture_output=True, text=True, timeout=600)
+    completed = subprocess.run(_load_command(store_path, folder, *options), capture_output=True, text=True,
+                               timeout=600)
     assert completed.returncode == 0, completed.stdout[-2000:] + completed.stderr[-2000:]
     assert _check_store(store_path, expected) == articles
     reliability.add("crash:reload-completes", "complete")
-    reliability.note(f"crash test ({articles} articles, {kills} SIGKILLs, seed {seed}): articles present "
+    reliability.note(f"crash test ({articles} articles, {kills} SIGKILLs, seed {seed}{', ' if options else ''}"
+                     f"{' '.join(options)}): articles present "
                      f"after each kill {present_after_kill}; derived data left pending by {len(reliability_notes)}"
                      f" kill(s) and caught up; all {articles} complete after re-running the load")
     reliability_notes.clear()
@@ -113,6 +122,12 @@ def _kill_and_check(tmp_path, reliability, articles: int, kills: int, seed: int)
 
 def test_sigkill_during_load_leaves_articles_complete_or_absent(tmp_path, reliability):  # noqa: F811
     _kill_and_check(tmp_path, reliability, articles=100, kills=4, seed=11)
+
+
+def test_sigkill_during_a_bulk_load_leaves_articles_complete_or_absent(tmp_path, reliability):  # noqa: F811
+    # Each group of 10 goes through the engine's bulk loader, whose files join the store at
+    # once; the files are read by a helper process, which must not outlive a killed load.
+    _kill_and_check(tmp_path, reliability, articles=300, kills=4, seed=13, options=("--bulk",), wait=None)
 
 
 @pytest.mark.slow

@@ -135,7 +135,10 @@ class ClaimStore:
         self.store.bulk_load(path=str(path), format=fmt)
 
     def bulk_write(self, quads: Iterable[Quad]) -> None:
-        """Many quads through the bulk loader (not one transaction: for scratch stores)."""
+        """Many quads through the engine's bulk loader: all or none of them, like ``write``
+        (the loader sorts them into new files and adds those to the store in one step
+        when it commits), but without the transaction's conflict checks and log. For
+        large writes: each call makes new files (``ingest.ArticleWriter(bulk=True)``)."""
         self.store.bulk_extend(quads)
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:

@@ -14,10 +14,12 @@ What the batch keeps per file is its ``FileOutcome`` (the report).
 from __future__ import annotations
 
 import sys
+from contextlib import closing
 from pathlib import Path
 from typing import Iterable, Iterator
 
-from claimgraph.loaders import iter_input_files, read_file
+from claimgraph.loaders import FileResult, iter_input_files
+from claimgraph.loaders.read_ahead import helpers_for, read_files
 
 from claimgraph.graph.index import derived
 from claimgraph.graph.write.ingest import ArticleWriter, FileOutcome, ingest
@@ -29,13 +31,20 @@ from claimgraph.graph.write.vocabulary import store_vocabulary
 # incremental (what they cost follows the versions given, plus a small fixed part),
 # so a part this size costs about what one refresh at the end did.
 DERIVED_EVERY = 1_000
+# A batch of at least this many files into a store on this machine writes in bulk
+# (``ingest.ArticleWriter(bulk=True)``); smaller ones, and remote stores, keep the
+# transactions, whose fixed cost is small.
+BULK_MIN_FILES = 50
 
 
 def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: str | None = None,
                refs_file: str | None = None, progress: bool = False,
-               group_articles: int | None = None, graph: str | None = None) -> list[FileOutcome]:
+               group_articles: int | None = None, graph: str | None = None,
+               bulk: bool | None = None) -> list[FileOutcome]:
     """Load files and folders; returns one outcome per file (errors inside, never raised).
     ``group_articles``: articles per write transaction (default ``ingest.GROUP_ARTICLES``).
+    ``bulk``: write every group in bulk (True), none (False), or decide by the batch's size
+    (None: ``BULK_MIN_FILES``; the files are then also read ahead in helper processes).
     Plain RDF files (by suffix: ``restore.RDF_SUFFIXES``) go into a named graph: ``graph``,
     or one named after the file."""
     from tqdm import tqdm
@@ -47,26 +56,34 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     # load linked mentions but indexed no claim under its conditions and drugs.
     store.ensure_static_graphs()
     vocabulary = store_vocabulary(store)
+    on_disk = getattr(store, "path", None) is not None
+    forced = bool(bulk) and on_disk
+    bulk = forced or (bulk is None and len(files) >= BULK_MIN_FILES and on_disk)
     outcomes: list[FileOutcome] = []
     # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.
     bar = tqdm(files, unit="file", disable=None if progress and len(files) > 5 else True, file=sys.stderr)
-    remaining, more = iter(bar), True
-    while more:
-        more = _load_part(store, remaining, bar, vocabulary, outcomes, input_format=input_format,
-                          refs_file=refs_file, group_articles=group_articles, graph=graph)
-        store.flush()  # the derived data's writes leave the memtables too
+    # Plain RDF files are imported here, not read into records.
+    skip = (lambda path: rdf_format(path) is not None) if input_format is None else (lambda path: False)
+    with closing(read_files(bar, vocabulary, format=input_format, skip=skip,
+                            helpers=helpers_for(len(files)) if bulk else 0)) as remaining:
+        more = True
+        while more:
+            more = _load_part(store, remaining, bar, outcomes, input_format=input_format, refs_file=refs_file,
+                              group_articles=group_articles, graph=graph, bulk=bulk, forced=forced)
+            store.flush()  # the derived data's writes leave the memtables too
     return outcomes
 
 
-def _load_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome], *,
+def _load_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None]], bar,
+               outcomes: list[FileOutcome], *,
                input_format: str | None, refs_file: str | None, group_articles: int | None,
-               graph: str | None) -> bool:
+               graph: str | None, bulk: bool, forced: bool) -> bool:
     """Load files until ``DERIVED_EVERY`` articles were written, then refresh the derived
     data of those (a crash-safe unit of its own); True while files remain."""
     first, more = len(outcomes), [False]
     try:
-        _write_part(store, files, bar, vocabulary, outcomes, more, input_format=input_format,
-                    refs_file=refs_file, group_articles=group_articles, graph=graph)
+        _write_part(store, files, bar, outcomes, more, input_format=input_format, refs_file=refs_file,
+                    group_articles=group_articles, graph=graph, bulk=bulk, forced=forced)
     except derived.RefreshFailed as exc:  # the data is written; its notes stay for the next try
         for outcome in outcomes[first:]:
             outcome.warnings.append(f"{exc}; written, and caught up by the next load, `claimgraph serve` "
@@ -83,9 +100,10 @@ def _import_rdf(store: ClaimStore, path: Path, graph: str | None) -> FileOutcome
     return FileOutcome(str(path), imported.format, graphs=imported.graphs)
 
 
-def _write_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outcomes: list[FileOutcome],
+def _write_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None]], bar,
+                outcomes: list[FileOutcome],
                 more: list[bool], *, input_format: str | None, refs_file: str | None,
-                group_articles: int | None, graph: str | None) -> None:
+                group_articles: int | None, graph: str | None, bulk: bool, forced: bool) -> None:
     """Write one part; ``more[0]`` says whether files remain (set before the refresh that
     closes the part, which may raise)."""
     from claimgraph.loaders.sidecar import sidecar_for
@@ -93,13 +111,13 @@ def _write_part(store: ClaimStore, files: Iterator[Path], bar, vocabulary, outco
     from claimgraph.graph.write.marker_refs import apply_refs_for
 
     with derived.deferred(store):  # one refresh of derived data for the part
-        writer = ArticleWriter(store, max_articles=group_articles)
-        for path in files:
+        writer = ArticleWriter(store, max_articles=group_articles, bulk=bulk,
+                               bulk_min_quads=0 if forced else None)
+        for path, result in files:  # read ahead (``read_ahead``); None: a plain RDF file
             bar.set_postfix_str(path.name[:40], refresh=False)
-            if rdf_format(path) is not None and input_format is None:
+            if result is None:
                 outcomes.append(_import_rdf(store, path, graph))
                 continue
-            result = read_file(path, vocabulary, format=input_format)
             outcome = ingest(store, result, writer)
             if result.articles and (refs_file or sidecar_for(path)):
                 writer.flush()  # the marker map is applied to the stored article

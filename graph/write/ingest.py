@@ -65,6 +65,14 @@ GROUP_QUADS = 100_000
 # ~800 bytes per quad written (1.3 GB for 1 000 articles). Flushing every group keeps
 # it flat at no measured cost in quads/s (bench/notes.md, issue #6 part 3).
 FLUSH_QUADS = 100_000
+# A batch of many files writes in bulk (``ArticleWriter(bulk=True)``): each group goes
+# through the engine's bulk loader, which sorts it into new files and adds them to the
+# store at once (all or nothing, like a transaction) instead of through the memtables
+# and the write-ahead log. That costs a fixed part per write, so bulk groups are bigger,
+# and a group smaller than BULK_MIN_QUADS (the end of a batch) takes the transaction.
+BULK_GROUP_ARTICLES = 1_000
+BULK_GROUP_QUADS = 1_000_000
+BULK_MIN_QUADS = 20_000
 
 
 @dataclass
@@ -86,10 +94,13 @@ class ArticleWriter:
     (in its own file's outcome). Then ``derived.catch_up`` (deferred in a batch).
     """
 
-    def __init__(self, store: ClaimStore, *, max_articles: int | None = None, max_quads: int | None = None):
+    def __init__(self, store: ClaimStore, *, max_articles: int | None = None, max_quads: int | None = None,
+                 bulk: bool = False, bulk_min_quads: int | None = None):
         self.store = store
-        self.max_articles = max_articles or GROUP_ARTICLES
-        self.max_quads = max_quads or GROUP_QUADS
+        self.bulk = bulk
+        self.bulk_min_quads = BULK_MIN_QUADS if bulk_min_quads is None else bulk_min_quads
+        self.max_articles = max_articles or (BULK_GROUP_ARTICLES if bulk else GROUP_ARTICLES)
+        self.max_quads = max_quads or (BULK_GROUP_QUADS if bulk else GROUP_QUADS)
         self._buffer: list[_Buffered] = []
         self._versions: set[NamedNode] = set()
         self._works: set[NamedNode] = set()
@@ -136,9 +147,11 @@ class ArticleWriter:
         self._versions, self._works, self._described = set(), set(), set()
         if not group:
             return
+        in_bulk = self.bulk and quads >= self.bulk_min_quads
         try:
-            self.store.write([*derived.note_quads(item.version for item in group),
-                              *(quad for item in group for quad in item.quads)])
+            (self.store.bulk_write if in_bulk else self.store.write)(
+                [*derived.note_quads(item.version for item in group),
+                 *(quad for item in group for quad in item.quads)])
             written = [item.version for item in group]
         except Exception:  # noqa: BLE001 - which article is at fault is found below
             if len(group) == 1:
@@ -146,7 +159,7 @@ class ArticleWriter:
             else:
                 written = [v for item in group for v in self._write_alone(item)]
         del group  # its quads are not needed by the refresh below (a load of one file runs it now)
-        self._unflushed_quads += quads
+        self._unflushed_quads += 0 if in_bulk else quads  # a bulk write leaves the memtables alone
         if self._unflushed_quads >= FLUSH_QUADS:
             self.store.flush()
             self._unflushed_quads = 0
