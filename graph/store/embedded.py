@@ -22,6 +22,9 @@ from claimgraph.graph import queries
 from claimgraph.graph.rdf.namespaces import CG, PREFIXES
 
 STORE_ENV = "CLAIMGRAPH_STORE"
+# A write of at least this many quads is worth the bulk loader (``bulk_write``): below it
+# the loader's fixed cost (new files per write) outweighs what it saves over a transaction.
+BULK_MIN_QUADS = 20_000
 
 
 def default_store_path() -> Path:

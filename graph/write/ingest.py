@@ -21,6 +21,7 @@ from claimgraph.graph.rdf import iris
 from claimgraph.graph.rdf.mapping import VersionContext, article_quads, cited_descriptions
 from claimgraph.graph.rdf.namespaces import CG, RDF
 from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.store.embedded import BULK_MIN_QUADS
 from claimgraph.graph.write import sources as source_pipeline
 from claimgraph.graph.write.provenance import activity_quads, now_iso
 
@@ -69,10 +70,10 @@ FLUSH_QUADS = 100_000
 # through the engine's bulk loader, which sorts it into new files and adds them to the
 # store at once (all or nothing, like a transaction) instead of through the memtables
 # and the write-ahead log. That costs a fixed part per write, so bulk groups are bigger,
-# and a group smaller than BULK_MIN_QUADS (the end of a batch) takes the transaction.
+# and a group smaller than ``embedded.BULK_MIN_QUADS`` (the end of a batch) takes the
+# transaction.
 BULK_GROUP_ARTICLES = 1_000
 BULK_GROUP_QUADS = 1_000_000
-BULK_MIN_QUADS = 20_000
 
 
 @dataclass
