@@ -25,9 +25,10 @@ from typing import Callable, Iterable, Iterator
 from claimgraph.loaders import FileResult, read_file
 
 # Files read ahead of the writer per helper: enough to keep a helper busy while the
-# writer takes a long step (a group's write, a derived refresh), few enough that a
-# batch of large files holds little memory.
-AHEAD_PER_HELPER = 8
+# writer takes a long step (a group's write, or the derived refresh every 1 000
+# articles, ~20 s: a helper reads about 120 generated answers a second), few enough that
+# a batch of large files holds little memory (a generated answer's records: ~14 kB).
+AHEAD_PER_HELPER = 256
 
 _vocabulary = None  # in a helper: the batch's vocabulary, set once by _start
 
