@@ -29,6 +29,9 @@ from claimgraph.loaders import FileResult, read_file
 # articles, ~20 s: a helper reads about 120 generated answers a second), few enough that
 # a batch of large files holds little memory (a generated answer's records: ~14 kB).
 AHEAD_PER_HELPER = 256
+# ... and at most this many bytes of input in flight (a record takes a few times its
+# file's size in memory), at least one file.
+AHEAD_BYTES = 128 * 1024 * 1024
 
 _vocabulary = None  # in a helper: the batch's vocabulary, set once by _start
 
@@ -61,25 +64,35 @@ def read_files(paths: Iterable[Path], vocabulary, *, format: str | None = None, 
     # file locks do not survive a fork).
     pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("spawn"),
                                initializer=_start, initargs=(vocabulary,))
-    pending: deque[tuple[Path, bool, Future | None]] = deque()  # (path, skipped, its read)
-    source = iter(paths)
+    pending: deque[tuple[Path, bool, Future | None, int]] = deque()  # (path, skipped, its read, bytes)
+    source, in_flight = iter(paths), 0
     try:
         while True:
-            while len(pending) < helpers * AHEAD_PER_HELPER:
+            while len(pending) < helpers * AHEAD_PER_HELPER and (not pending or in_flight < AHEAD_BYTES):
                 path = next(source, None)
                 if path is None:
                     break
                 skipped = skip(path)
-                pending.append((path, skipped, None if skipped else _submit(pool, path, format)))
+                size = 0 if skipped else _size(path)
+                in_flight += size
+                pending.append((path, skipped, None if skipped else _submit(pool, path, format), size))
             if not pending:
                 return
-            path, skipped, future = pending.popleft()
+            path, skipped, future, size = pending.popleft()
+            in_flight -= size
             yield path, None if skipped else _result(future, path, vocabulary, format)
     finally:
-        for _, _, future in pending:
+        for _, _, future, _ in pending:
             if future is not None:
                 future.cancel()
         pool.shutdown(wait=True, cancel_futures=True)
+
+
+def _size(path: Path) -> int:
+    try:
+        return path.stat().st_size
+    except OSError:
+        return 0  # read_file reports it
 
 
 def _submit(pool: ProcessPoolExecutor, path: Path, format: str | None) -> Future | None:

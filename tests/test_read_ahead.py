@@ -45,3 +45,10 @@ def test_a_helper_killed_midway_loses_no_file(tmp_path):
 
 def test_no_helpers_for_a_handful_of_files():
     assert read_ahead.helpers_for(3) == 0
+
+
+def test_the_bytes_in_flight_are_bounded_yet_every_file_is_read(tmp_path, monkeypatch):
+    monkeypatch.setattr(read_ahead, "AHEAD_BYTES", 1)  # one file at a time
+    paths = [path for path in _files(tmp_path) if path.suffix != ".ttl"]
+    read = list(read_ahead.read_files(paths, Vocabulary.default(), helpers=1))
+    assert [path for path, _ in read] == paths and all(result.articles for _, result in read)
