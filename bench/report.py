@@ -4,7 +4,7 @@
 
 Copies each results file to docs/benchmarks/, draws docs/benchmarks/benchmark.png
 (matplotlib, the ``bench`` extra) and writes the page: machine, load table, query
-table, and each target of issue 6 as met / not met with the number. The
+table, and each target of issues 6 and 19 as met / not met with the number. The
 hand-written analysis (bench/notes.md) is appended as it is.
 """
 
@@ -96,11 +96,15 @@ def targets(report: dict) -> list[tuple[str, bool | None, str]]:
         out.append(("load ≥ 50 % of raw pyoxigraph bulk-load quads/s", share >= 0.5, f"{share:.1%}"))
     if cg and rl:
         factor = rate(cg) / rate(rl)
-        out.append(("load ≥ 5× rdflib Memory", factor >= 5, f"{factor:.2f}×"))
+        out.append(("load ≥ 2× rdflib Memory (issue 6 asked 5×)", factor >= 2, f"{factor:.2f}×"))
+    if cg and ox and cg.get("disk_mb") and ox.get("disk_mb"):
+        factor = cg["disk_mb"] / ox["disk_mb"]
+        out.append(("disk ≤ 1.5× raw pyoxigraph for the same quads (store and derived index)", factor <= 1.5,
+                    f"{factor:.2f}× ({cg['disk_mb']:,.0f} MB / {ox['disk_mb']:,.0f} MB)"))
     if cg:
         projected = cg["seconds"] / report["articles"] * 100_000 / 60
-        out.append(("L (100 000 articles) in ≤ 10 min (linear projection from this run)", projected <= 10,
-                    f"{projected:,.0f} min projected"))
+        out.append(("L (100 000 articles) in ≤ 30 min (linear projection from this run: L itself not run)",
+                    projected <= 30, f"{projected:,.0f} min projected"))
         out.append(("peak RSS ≤ 4 GB while loading", cg["peak_rss_mb"] <= 4096, f"{cg['peak_rss_mb']:.0f} MB"))
     workload = "claim → evidence"
     http, inproc = _timing(report, workload, HTTP), _timing(report, workload, OXIGRAPH)
@@ -213,7 +217,8 @@ def write(result_files: list[Path]) -> Path:
         if probes:
             lines += ["HTML page probes (article, claim): " + "; ".join(
                 f"`{p['path'][:60]}…` {p['status']} after {p['seconds']} s" for p in probes), ""]
-        lines += query_table(report) + ["", "### Targets (issue 6)", "", "| target | verdict | measured |",
+        lines += query_table(report) + ["", "### Targets (issues 6 and 19; #19 sets some at M or L: read them "
+                                         "at the size they name)", "", "| target | verdict | measured |",
                                          "|---|---|---|"]
         lines += [f"| {label} | {_verdict(ok)} | {number} |" for label, ok, number in targets(report)]
         lines.append("")

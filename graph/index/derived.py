@@ -192,9 +192,28 @@ def rebuild(store: ClaimStore) -> None:
 
 
 def _run(store: ClaimStore, versions: list[NamedNode] | None) -> None:
-    for name in DERIVED_MODULES:
-        module = importlib.import_module(f"claimgraph.graph.{name}")
-        module.refresh(store, versions)
+    """Each module's refresh in order; on a large refresh a module of ``beside.BESIDE``
+    runs in a helper process beside the module named there, and is waited for before
+    the next module."""
+    from claimgraph.graph.index import beside
+
+    parallel = beside.worth_a_helper(store, versions)
+    helper = None
+    try:
+        for name in DERIVED_MODULES:
+            if helper is not None and name == helper.module:
+                helper, waiting = None, helper
+                waiting.wait()
+                continue
+            if parallel:
+                alongside = [m for m, partner in beside.BESIDE.items() if partner == name]
+                if alongside:
+                    helper = beside.start(store, alongside[0], versions)
+            importlib.import_module(f"claimgraph.graph.{name}").refresh(store, versions)
+    finally:
+        if helper is not None:  # a module before it raised: the helper's work is void anyway
+            helper.process.kill()
+            helper.process.join()
 
 
 def _ensure_built(store: ClaimStore) -> None:

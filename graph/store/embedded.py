@@ -69,8 +69,10 @@ class ClaimStore:
         self.path = Path(path) if path is not None else None
         if self.path is None:
             self.store = Store()
-        elif read_only:
-            self.store = Store.read_only(str(self.path))
+        elif read_only:  # beside a writing process, too (a helper of a refresh, a query worker)
+            from claimgraph.graph.store.snapshots import open_snapshot
+
+            self.store = open_snapshot(self.path)
         else:
             self.path.mkdir(parents=True, exist_ok=True)
             self.store = Store(str(self.path))
