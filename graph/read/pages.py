@@ -185,26 +185,49 @@ def source_cards(store: ClaimStore, version: str, sources: set[str]) -> dict[str
     (the cited-sources graph); the citing version's own graph is read too, for stores written
     before that (until ``claimgraph upgrade``). No other graph says anything of it."""
     best: dict[tuple[str, str], tuple[int, str]] = {}
-    # Each (source, graph) is one index look-up; the same as a VALUES query of sources and
-    # graphs, which pyoxigraph planned as a scan of the cited-sources graph (21 ms a page).
-    for rank, graph in ((0, iris.GRAPH_SOURCES), (1, iris.GRAPH_CITED), (1, NamedNode(version))):
-        for source in sources:
-            for quad in store.quads(NamedNode(source), None, None, graph):
-                name = _CARD_PROPERTIES.get(quad.predicate.value)
-                if name is None or isinstance(quad.object, BlankNode) or (
-                        quad.predicate == RDF.type and quad.object.value not in kinds.BY_CLASS):
-                    continue
-                text = quad.object.value
-                if quad.predicate == DCTERMS.publisher:  # with its name, as the same graph gives it
-                    names = sorted(q.object.value for q in store.quads(quad.object, FOAF.name, None, graph))
-                    text = f"{text}\t{names[0] if names else ''}"
-                best[(source, name)] = min(best.get((source, name), (rank, text)), (rank, text))
+    ranks = {iris.GRAPH_SOURCES.value: 0, iris.GRAPH_CITED.value: 1, version: 1}
+    for source, graph, predicate, obj, names in _card_statements(store, list(ranks), sources):
+        name = _CARD_PROPERTIES.get(predicate.value)
+        if name is None or isinstance(obj, BlankNode) or (
+                predicate == RDF.type and obj.value not in kinds.BY_CLASS):
+            continue
+        text = obj.value
+        if predicate == DCTERMS.publisher:  # with its name, as the same graph gives it
+            text = f"{text}\t{min(names) if names else ''}"
+        best[(source, name)] = min(best.get((source, name), (ranks[graph], text)), (ranks[graph], text))
     cards = {source: {name: None for name in _CARD_PROPERTIES.values()} | {"links": []} for source in sources}
     for (source, name), (_, text) in best.items():
         cards[source][name] = text
     for row in store.select(queries.with_iri_values("page-citations-links", source=sources)):
         cards[row["source"]]["links"].append(row["link"])
     return cards
+
+
+def _card_statements(store: ClaimStore, graphs: list[str], sources: set[str]):
+    """(source, graph, predicate, object, publisher names) of what ``graphs`` say of
+    ``sources``. In process each (source, graph) is one index look-up -- a VALUES query of
+    sources and graphs was planned as a scan of the cited-sources graph (21 ms a page);
+    over the network those look-ups were a round trip each (111 for the seed article's
+    page), so a remote store answers one query (``page-source-card-quads.rq``)."""
+    if getattr(store, "ROUND_TRIPS", False):
+        by_statement: dict[tuple, set[str]] = {}
+        rows = store.query(queries.with_iri_values("page-source-card-quads", source=sources, graph=graphs))
+        names = [v.value for v in rows.variables]
+        for solution in rows:
+            row = dict(zip(names, (solution[n] for n in names)))
+            found = by_statement.setdefault((row["source"].value, row["graph"].value, row["p"], row["o"]), set())
+            if row["name"] is not None:
+                found.add(row["name"].value)
+        for (source, graph, predicate, obj), found in by_statement.items():
+            yield source, graph, predicate, obj, found
+        return
+    for graph in graphs:
+        node = NamedNode(graph)
+        for source in sources:
+            for quad in store.quads(NamedNode(source), None, None, node):
+                found = ({q.object.value for q in store.quads(quad.object, FOAF.name, None, node)}
+                         if quad.predicate == DCTERMS.publisher else set())
+                yield source, graph, quad.predicate, quad.object, found
 
 
 def _source_entry(iri: str, card: dict, reference_text: str | None) -> dict:

@@ -102,6 +102,10 @@ def default_index_dir(location: str) -> Path:
 class RemoteStore:
     """``ClaimStore``'s interface over the SPARQL 1.1 Query and Update protocols."""
 
+    # Each call is a request over the network: readers that would make many small
+    # look-ups ask one query instead where they can (graph/read/pages.py source cards).
+    ROUND_TRIPS = True
+
     def __init__(self, location: str, *, read_only: bool = False, timeout: float = 300):
         import requests
 
