@@ -4,9 +4,9 @@
     python -m bench.loads oxigraph STORE_DIR QUADS.nq
     python -m bench.loads rdflib - QUADS.nq
 
-The child prints one JSON line: wall seconds of the load proper and the quads
-loaded. ``measure()`` in the parent starts it and reads its peak RSS from
-``os.wait4`` (the kernel's count for that child alone).
+The child prints one JSON line: wall seconds of the load proper, the quads loaded
+and its peak RSS with its own children's (``_TreeRss``, sampled), which
+``measure()`` in the parent reads.
 """
 
 from __future__ import annotations
@@ -49,8 +49,6 @@ def measure(peer: str, target: str, data: str, *, extra: list[str] = (), timeout
         child.kill()
         out, err = child.communicate()
         return LoadResult(peer, timeout, 0, 0.0, None, error=f"stopped after {timeout:.0f} s")
-    # communicate() has reaped the child; its rusage went to RUSAGE_CHILDREN. wait4 is
-    # not possible after that, so read the child's own figure it printed (ru_maxrss of SELF).
     if child.returncode != 0:
         return LoadResult(peer, 0.0, 0, 0.0, None, error=err.decode(errors="replace")[-2000:])
     report = json.loads(out.decode().strip().splitlines()[-1])
@@ -58,14 +56,45 @@ def measure(peer: str, target: str, data: str, *, extra: list[str] = (), timeout
     return LoadResult(peer, report["seconds"], report["quads"], report["peak_rss_mb"], disk)
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak plus the largest peak of its finished children (claimgraph's
-    file-reading helpers): an upper bound of what the load held at once."""
-    import resource
+class _TreeRss:
+    """Peak resident size of this process and its children (claimgraph's helper processes),
+    summed and sampled every 100 ms. Not ``ru_maxrss``: Linux keeps it across exec, so a
+    child forked from a large parent (the bench runner holding rdflib's dataset, a load
+    starting its helpers) reported the parent's size as its own."""
 
-    own = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
-    children = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return (own + children) / 1024  # KiB on Linux
+    def __init__(self) -> None:
+        import threading
+
+        self.peak_kb = 0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+        self._thread.start()
+
+    def _run(self) -> None:
+        while not self._stop.wait(0.1):
+            self.sample()
+
+    def sample(self) -> None:
+        pids = [os.getpid()]
+        try:
+            children = Path(f"/proc/{os.getpid()}/task/{os.getpid()}/children").read_text().split()
+            pids += [int(pid) for pid in children]
+        except OSError:
+            pass
+        total = 0
+        for pid in pids:
+            try:
+                status = Path(f"/proc/{pid}/status").read_text()
+                total += int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1])
+            except (OSError, StopIteration, ValueError):
+                continue
+        self.peak_kb = max(self.peak_kb, total)
+
+    def stop_mb(self) -> float:
+        self._stop.set()
+        self._thread.join()
+        self.sample()
+        return self.peak_kb / 1024
 
 
 def load_claimgraph(store_dir: str, corpus: str, skip: list[str]) -> int:
@@ -104,6 +133,7 @@ def load_rdflib(quads_file: str):
 def child(argv: list[str]) -> int:
     peer, target, data = argv[:3]
     skip = argv[argv.index("--skip-derived") + 1].split(",") if "--skip-derived" in argv else []
+    rss = _TreeRss()
     started = time.perf_counter()
     if peer == "claimgraph":
         with open(os.devnull, "w") as quiet:  # the per-file summary would dominate small loads
@@ -119,7 +149,7 @@ def child(argv: list[str]) -> int:
     else:
         raise SystemExit(f"unknown peer {peer}")
     seconds = time.perf_counter() - started
-    print(json.dumps({"seconds": seconds, "quads": quads, "peak_rss_mb": _peak_rss_mb()}))
+    print(json.dumps({"seconds": seconds, "quads": quads, "peak_rss_mb": rss.stop_mb()}))
     return 0
 
 
