@@ -111,13 +111,9 @@ def _stop_with_parent(parent: int) -> None:
     """SIGTERM to this process when the supervisor dies (even by SIGKILL), so that no
     request process goes on serving without it (Linux; elsewhere they stop on their own
     SIGTERM only)."""
-    try:
-        import ctypes
+    from claimgraph.loaders.child_processes import die_with_parent
 
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        return
-    if os.getppid() != parent:  # it died before the call above
+    if not die_with_parent(parent, signal.SIGTERM):  # it died before the request took effect
         raise KeyboardInterrupt
 
 

@@ -10,6 +10,7 @@ is plain data: it crosses the process boundary as a pickle).
 Files the caller handles itself (``skip``: plain RDF, imported into a named graph)
 are passed through as ``None``. A helper that dies (killed, out of memory) is no
 reason to lose the batch: the files it held are read again in the caller's process.
+A helper ends when the caller does, even killed (``child_processes.die_with_parent``).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from claimgraph.loaders import FileResult, read_file
+from claimgraph.loaders.child_processes import die_with_parent
 
 # Files read ahead of the writer per helper: enough to keep a helper busy while the
 # writer takes a long step (a group's write, or the derived refresh every 1 000
@@ -36,8 +38,10 @@ AHEAD_BYTES = 128 * 1024 * 1024
 _vocabulary = None  # in a helper: the batch's vocabulary, set once by _start
 
 
-def _start(vocabulary) -> None:
+def _start(parent: int, vocabulary) -> None:
     global _vocabulary
+    if not die_with_parent(parent):  # a helper of a killed load stops with it
+        os._exit(0)
     _vocabulary = vocabulary
 
 
@@ -63,7 +67,7 @@ def read_files(paths: Iterable[Path], vocabulary, *, format: str | None = None, 
     # "spawn": a helper must not inherit the caller's open store (RocksDB's threads and
     # file locks do not survive a fork).
     pool = ProcessPoolExecutor(max_workers=helpers, mp_context=multiprocessing.get_context("spawn"),
-                               initializer=_start, initargs=(vocabulary,))
+                               initializer=_start, initargs=(os.getpid(), vocabulary))
     pending: deque[tuple[Path, bool, Future | None, int]] = deque()  # (path, skipped, its read, bytes)
     source, in_flight = iter(paths), 0
     try:
@@ -98,7 +102,7 @@ def _size(path: Path) -> int:
 def _submit(pool: ProcessPoolExecutor, path: Path, format: str | None) -> Future | None:
     try:
         return pool.submit(_read, str(path), format)
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError):  # a helper died, or none could be started
         return None  # read in this process when its turn comes
 
 
@@ -108,6 +112,6 @@ def _result(future: Future | None, path: Path, vocabulary, format: str | None) -
     try:
         if future is not None:
             return future.result()
-    except BrokenProcessPool:
+    except (BrokenProcessPool, OSError):
         pass
     return read_file(path, vocabulary, format=format)

@@ -18,6 +18,7 @@ import signal
 import subprocess
 import sys
 import time
+from pathlib import Path
 
 import pytest
 from article_generator import write_articles
@@ -54,7 +55,8 @@ def _expected(paths) -> dict[str, tuple[int, int]]:
 def _load_command(store_path, folder, *options: str) -> list[str]:
     # Small write groups, so that kills land between groups (with the default of 100
     # per transaction, the short variant's articles were one write, always finished).
-    return [sys.executable, "-m", "claimgraph", "--store", str(store_path), "load", "--group-articles", "10" if "--bulk" in options else "5",
+    group = "10" if "--bulk" in options else "5"
+    return [sys.executable, "-m", "claimgraph", "--store", str(store_path), "load", "--group-articles", group,
             *options, str(folder)]
 
 
@@ -83,6 +85,35 @@ def _check_store(store_path, expected: dict[str, tuple[int, int]]) -> int:
         gc.collect()  # closes the store (releases its lock) before the next load starts
 
 
+def _children(pid: int) -> list[int]:
+    """The processes ``pid`` started (its file-reading and refresh helpers)."""
+    found = []
+    for task in Path(f"/proc/{pid}/task").glob("*"):
+        try:
+            found += [int(child) for child in (task / "children").read_text().split()]
+        except OSError:
+            continue
+    return found
+
+
+def _assert_gone(pids: list[int], wait: float = 5.0) -> None:
+    """Helpers of a killed load end with it (they ask the kernel to be killed with it)."""
+    deadline = time.monotonic() + wait
+    alive = pids
+    while alive and time.monotonic() < deadline:
+        time.sleep(0.1)
+        alive = [pid for pid in alive if _running(pid)]
+    assert not alive, f"helper processes outlived the killed load: {alive}"
+
+
+def _running(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except (OSError, IndexError):
+        return False
+    return state not in ("Z", "X")
+
+
 def _kill_and_check(tmp_path, reliability, articles: int, kills: int, seed: int,  # noqa: F811
                     options: tuple[str, ...] = (), wait: tuple[float, float] | None = (0.9, 1.8)):
     folder, store_path = tmp_path / "articles", tmp_path / "store"
@@ -101,9 +132,11 @@ def _kill_and_check(tmp_path, reliability, articles: int, kills: int, seed: int,
         # Startup (imports, store, vocabulary) takes about a second; kill during the writes.
         time.sleep(rng.uniform(*wait))
         finished = process.poll() is not None
+        helpers = _children(process.pid)
         if not finished:
             os.kill(process.pid, signal.SIGKILL)
         process.wait(30)
+        _assert_gone(helpers)
         reliability.add("crash:sigkill-load", "finished-before-kill" if finished else "killed")
         present = _check_store(store_path, expected)
         reliability.add("crash:store-after-kill", "consistent")

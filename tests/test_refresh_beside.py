@@ -70,3 +70,22 @@ def test_a_refresh_failing_here_stops_its_helper_and_keeps_the_notes(tmp_path, d
     assert all("derived data not refreshed" in " ".join(o.warnings) for o in outcomes)
     assert derived.pending(disk_store), "the failed refresh must leave its change notes"
     assert started and all(not helper.process.is_alive() for helper in started)
+    assert not list(disk_store.path.glob(f"{beside.CHECKPOINT_PREFIX}*"))
+
+
+def test_no_helper_to_be_had_means_the_search_index_is_refreshed_here(tmp_path, disk_store, monkeypatch):
+    monkeypatch.setattr(beside, "MIN_VERSIONS", 3)
+    monkeypatch.setattr(ClaimStore, "checkpoint", lambda self, target: (_ for _ in ()).throw(OSError("no space")))
+    load_files(disk_store, write_articles(tmp_path / "articles", 4, seed=34))
+    assert derived.pending(disk_store) == []
+    differences = check.compare(disk_store)
+    assert not differences, "\n".join(d.describe() for d in differences)
+
+
+def test_checkpoints_go_with_their_refresh_and_a_killed_load_s_are_removed(tmp_path, disk_store, monkeypatch):
+    monkeypatch.setattr(beside, "MIN_VERSIONS", 3)
+    orphan = disk_store.path / f"{beside.CHECKPOINT_PREFIX}999999999-x"  # no such process
+    orphan.mkdir()
+    (orphan / "000001.sst").write_bytes(b"old")
+    load_files(disk_store, write_articles(tmp_path / "articles", 4, seed=35))
+    assert not list(disk_store.path.glob(f"{beside.CHECKPOINT_PREFIX}*"))

@@ -194,7 +194,7 @@ def rebuild(store: ClaimStore) -> None:
 def _run(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     """Each module's refresh in order; on a large refresh a module of ``beside.BESIDE``
     runs in a helper process beside the module named there, and is waited for before
-    the next module."""
+    the next module (or runs here, in its turn, when no helper could start)."""
     from claimgraph.graph.index import beside
 
     parallel = beside.worth_a_helper(store, versions)
@@ -202,8 +202,8 @@ def _run(store: ClaimStore, versions: list[NamedNode] | None) -> None:
     try:
         for name in DERIVED_MODULES:
             if helper is not None and name == helper.module:
-                helper, waiting = None, helper
-                waiting.wait()
+                helper.wait()
+                helper = None
                 continue
             if parallel:
                 alongside = [m for m, partner in beside.BESIDE.items() if partner == name]
@@ -211,9 +211,8 @@ def _run(store: ClaimStore, versions: list[NamedNode] | None) -> None:
                     helper = beside.start(store, alongside[0], versions)
             importlib.import_module(f"claimgraph.graph.{name}").refresh(store, versions)
     finally:
-        if helper is not None:  # a module before it raised: the helper's work is void anyway
-            helper.process.kill()
-            helper.process.join()
+        if helper is not None:  # a module before it raised (or its wait did): its work is void anyway
+            helper.stop()
 
 
 def _ensure_built(store: ClaimStore) -> None:

@@ -30,7 +30,7 @@ from claimgraph.graph import queries
 from claimgraph.graph.rdf.mapping import QuadSink
 from claimgraph.graph.rdf.namespaces import CG, FABIO, ID, OA, PRISM, RDF, SCHEMA, SH
 from claimgraph.graph.store import ClaimStore
-from claimgraph.graph.store.embedded import BULK_MIN_QUADS
+from claimgraph.graph.store.embedded import write_quads
 
 GRAPH_SOURCE_FINDINGS = NamedNode(ID + "graph/findings/sources")
 
@@ -309,10 +309,8 @@ def _replace_graphs(store: ClaimStore, graphs: list[NamedNode], quads: list[Quad
     for graph in graphs:
         if store.has_graph(graph):
             store.drop_graph(graph)
-    if len(quads) >= BULK_MIN_QUADS:  # a first load's findings: as atomic, 0.9 s instead of 2.4 at S
-        store.bulk_write(quads)
-    elif quads:
-        store.write(quads)
+    if quads:  # a first load's findings through the bulk loader: 0.9 s instead of 2.4 at S
+        write_quads(store, quads)
 
 
 def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:

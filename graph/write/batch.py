@@ -61,11 +61,13 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     bulk = forced or (bulk is None and len(files) >= BULK_MIN_FILES and on_disk)
     outcomes: list[FileOutcome] = []
     # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.
-    bar = tqdm(files, unit="file", disable=None if progress and len(files) > 5 else True, file=sys.stderr)
+    # The bar counts files written, not read: the helpers read ahead of the writer.
+    bar = tqdm(total=len(files), unit="file", disable=None if progress and len(files) > 5 else True,
+               file=sys.stderr)
     # Plain RDF files are imported here, not read into records.
     skip = (lambda path: rdf_format(path) is not None) if input_format is None else (lambda path: False)
-    with closing(read_files(bar, vocabulary, format=input_format, skip=skip,
-                            helpers=helpers_for(len(files)) if bulk else 0)) as remaining:
+    with bar, closing(read_files(files, vocabulary, format=input_format, skip=skip,
+                                 helpers=helpers_for(len(files)) if bulk else 0)) as remaining:
         more = True
         while more:
             more = _load_part(store, remaining, bar, outcomes, input_format=input_format, refs_file=refs_file,
@@ -117,6 +119,7 @@ def _write_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None
             bar.set_postfix_str(path.name[:40], refresh=False)
             if result is None:
                 outcomes.append(_import_rdf(store, path, graph))
+                bar.update(1)
                 continue
             outcome = ingest(store, result, writer)
             if result.articles and (refs_file or sidecar_for(path)):
@@ -127,6 +130,7 @@ def _write_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None
                 if marker.applied:
                     outcome.warnings.append(f"markers mapped to sources: {', '.join(marker.applied)}")
             outcomes.append(outcome)
+            bar.update(1)
             if writer.written + len(writer) >= DERIVED_EVERY:
                 writer.flush()
                 more[0] = True

@@ -10,6 +10,7 @@ changed bytes for a known article add a new version that revises the current one
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 from pyoxigraph import NamedNode, Quad
@@ -21,7 +22,7 @@ from claimgraph.graph.rdf import iris
 from claimgraph.graph.rdf.mapping import VersionContext, article_quads, cited_descriptions
 from claimgraph.graph.rdf.namespaces import CG, RDF
 from claimgraph.graph.store import ClaimStore
-from claimgraph.graph.store.embedded import BULK_MIN_QUADS
+from claimgraph.graph.store.embedded import BULK_MIN_QUADS, write_quads
 from claimgraph.graph.write import sources as source_pipeline
 from claimgraph.graph.write.provenance import activity_quads, now_iso
 
@@ -148,11 +149,11 @@ class ArticleWriter:
         self._versions, self._works, self._described = set(), set(), set()
         if not group:
             return
-        in_bulk = self.bulk and quads >= self.bulk_min_quads
+        in_bulk = False
         try:
-            (self.store.bulk_write if in_bulk else self.store.write)(
-                [*derived.note_quads(item.version for item in group),
-                 *(quad for item in group for quad in item.quads)])
+            in_bulk = write_quads(self.store, [*derived.note_quads(item.version for item in group),
+                                               *(quad for item in group for quad in item.quads)],
+                                  bulk_from=self.bulk_min_quads if self.bulk else math.inf)
             written = [item.version for item in group]
         except Exception:  # noqa: BLE001 - which article is at fault is found below
             if len(group) == 1:
