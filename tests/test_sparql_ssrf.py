@@ -28,6 +28,8 @@ SPELLINGS = {
     "escaped # in a prefixed name": r"BIND(ex:a\#b AS ?y) SERVICE <{url}> {{ ?s ?p ?o }}",
     "escaped quote in a prefixed name": r"BIND(ex:a\'b AS ?y) SERVICE <{url}> {{ ?s ?p ?o }} BIND(ex:c\'d AS ?z)",
     "plain": "SERVICE SILENT <{url}> {{ ?s ?p ?o }}",
+    # The engine ends a comment at CR; rdflib's grammar read on to the LF.
+    "carriage return ending a comment": "BIND(1 AS ?y) #x\rSERVICE <{url}> {{ ?s ?p ?o }}\n",
 }
 
 

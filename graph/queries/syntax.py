@@ -68,6 +68,10 @@ def parse(text: str, *, update: bool):
     cannot read it (its grammar, its recursion limit)."""
     from rdflib.plugins.sparql.parser import parseQuery, parseUpdate
 
+    # SPARQL ends a comment at CR as at LF (spec 19.4, EOL); rdflib's grammar only at LF,
+    # so "# …\rSERVICE <…> {…}\n" was a comment to rdflib and a SERVICE call to the engine.
+    # Elsewhere a CR is whitespace, or (in a long literal) text this check does not read.
+    text = text.replace("\r", "\n")
     try:
         with _RDFLIB:
             return parseUpdate(text) if update else parseQuery(text)
