@@ -31,11 +31,10 @@ GIVE_UP_AFTER = 5  # request processes that died starting, in a row
 
 
 def default_workers() -> int:
-    """The cores this process may run on."""
-    try:
-        return max(1, len(os.sched_getaffinity(0)))
-    except AttributeError:  # not Linux
-        return max(1, os.cpu_count() or 1)
+    """One request process per core this process may run on."""
+    from claimgraph.loaders.child_processes import usable_cores
+
+    return usable_cores()
 
 
 def supervise(count: int, target: str, settings: dict, sock) -> int:

@@ -1,4 +1,4 @@
-"""Helper processes that must not outlive the process that started them.
+"""Helper processes: how many a machine has room for, and that none outlives its parent.
 
 A load's helpers (``read_ahead``, ``graph/index/beside``) and ``serve``'s request
 processes ask the kernel for a signal when their parent dies, even by SIGKILL:
@@ -12,6 +12,14 @@ import os
 import signal
 
 _PR_SET_PDEATHSIG = 1
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (its CPU affinity on Linux)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:  # not Linux
+        return max(1, os.cpu_count() or 1)
 
 
 def die_with_parent(parent: int, signum: int = signal.SIGKILL) -> bool:

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Callable, Iterable, Iterator
 
 from claimgraph.loaders import FileResult, read_file
-from claimgraph.loaders.child_processes import die_with_parent
+from claimgraph.loaders.child_processes import die_with_parent, usable_cores
 
 # Files read ahead of the writer per helper: enough to keep a helper busy while the
 # writer takes a long step (a group's write, or the derived refresh every 1 000
@@ -52,8 +52,7 @@ def _read(path: str, format: str | None) -> FileResult:
 def helpers_for(files: int) -> int:
     """Helper processes worth starting for a batch of ``files``: none on one core or for a
     handful of files (starting one costs about a second), else one per spare core."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
-    return 0 if files < 20 else max(0, cores - 1)
+    return 0 if files < 20 else usable_cores() - 1
 
 
 def read_files(paths: Iterable[Path], vocabulary, *, format: str | None = None, helpers: int = 0,

@@ -75,9 +75,10 @@ class Helper:
 def worth_a_helper(store, versions: list[NamedNode] | None) -> bool:
     """A store of this process on disk (not remote, not shared between request
     processes: ``writing``), a large refresh, a spare core."""
-    cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else (os.cpu_count() or 1)
+    from claimgraph.loaders.child_processes import usable_cores
+
     return (getattr(store, "path", None) is not None and not store.read_only and hasattr(store, "checkpoint")
-            and getattr(store, "writing", None) is None and cores > 1
+            and getattr(store, "writing", None) is None and usable_cores() > 1
             and (versions is None or len(versions) >= MIN_VERSIONS))
 
 

@@ -143,7 +143,7 @@ class ClaimStore:
         """Many quads through the engine's bulk loader: all or none of them, like ``write``
         (the loader sorts them into new files and adds those to the store in one step
         when it commits), but without the transaction's conflict checks and log. For
-        large writes: each call makes new files (``ingest.ArticleWriter(bulk=True)``)."""
+        large writes: each call makes new files (``ingest.ArticleWriter(bulk_from=...)``)."""
         self.store.bulk_extend(quads)
 
     def replace_graph(self, graph: NamedNode, quads: Iterable[Quad]) -> None:

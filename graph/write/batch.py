@@ -13,6 +13,7 @@ What the batch keeps per file is its ``FileOutcome`` (the report).
 
 from __future__ import annotations
 
+import math
 import sys
 from contextlib import closing
 from pathlib import Path
@@ -25,6 +26,7 @@ from claimgraph.graph.index import derived
 from claimgraph.graph.write.ingest import ArticleWriter, FileOutcome, ingest
 from claimgraph.graph.write.restore import RestoreError, import_rdf, rdf_format
 from claimgraph.graph.store import ClaimStore
+from claimgraph.graph.store.embedded import BULK_MIN_QUADS
 from claimgraph.graph.write.vocabulary import store_vocabulary
 
 # Articles written between two refreshes of the derived data. The refreshes are
@@ -32,7 +34,7 @@ from claimgraph.graph.write.vocabulary import store_vocabulary
 # so a part this size costs about what one refresh at the end did.
 DERIVED_EVERY = 1_000
 # A batch of at least this many files into a store on this machine writes in bulk
-# (``ingest.ArticleWriter(bulk=True)``); smaller ones, and remote stores, keep the
+# (``ingest.ArticleWriter(bulk_from=...)``); smaller ones, and remote stores, keep the
 # transactions, whose fixed cost is small.
 BULK_MIN_FILES = 50
 
@@ -56,9 +58,13 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     # load linked mentions but indexed no claim under its conditions and drugs.
     store.ensure_static_graphs()
     vocabulary = store_vocabulary(store)
+    # From how many quads a group goes through the bulk loader: never, from BULK_MIN_QUADS
+    # (chosen by the batch's size), or always (asked for).
     on_disk = getattr(store, "path", None) is not None
-    forced = bool(bulk) and on_disk
-    bulk = forced or (bulk is None and len(files) >= BULK_MIN_FILES and on_disk)
+    if not on_disk or bulk is False or (bulk is None and len(files) < BULK_MIN_FILES):
+        bulk_from = math.inf
+    else:
+        bulk_from = 0 if bulk else BULK_MIN_QUADS
     outcomes: list[FileOutcome] = []
     # tqdm draws only on a terminal (disable=None) and only for batches worth a bar.
     # The bar counts files written, not read: the helpers read ahead of the writer.
@@ -67,11 +73,11 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
     # Plain RDF files are imported here, not read into records.
     skip = (lambda path: rdf_format(path) is not None) if input_format is None else (lambda path: False)
     with bar, closing(read_files(files, vocabulary, format=input_format, skip=skip,
-                                 helpers=helpers_for(len(files)) if bulk else 0)) as remaining:
+                                 helpers=helpers_for(len(files)) if bulk_from < math.inf else 0)) as remaining:
         more = True
         while more:
             more = _load_part(store, remaining, bar, outcomes, input_format=input_format, refs_file=refs_file,
-                              group_articles=group_articles, graph=graph, bulk=bulk, forced=forced)
+                              group_articles=group_articles, graph=graph, bulk_from=bulk_from)
             store.flush()  # the derived data's writes leave the memtables too
     return outcomes
 
@@ -79,13 +85,13 @@ def load_files(store: ClaimStore, paths: Iterable[str | Path], *, input_format: 
 def _load_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None]], bar,
                outcomes: list[FileOutcome], *,
                input_format: str | None, refs_file: str | None, group_articles: int | None,
-               graph: str | None, bulk: bool, forced: bool) -> bool:
+               graph: str | None, bulk_from: float) -> bool:
     """Load files until ``DERIVED_EVERY`` articles were written, then refresh the derived
     data of those (a crash-safe unit of its own); True while files remain."""
     first, more = len(outcomes), [False]
     try:
         _write_part(store, files, bar, outcomes, more, input_format=input_format, refs_file=refs_file,
-                    group_articles=group_articles, graph=graph, bulk=bulk, forced=forced)
+                    group_articles=group_articles, graph=graph, bulk_from=bulk_from)
     except derived.RefreshFailed as exc:  # the data is written; its notes stay for the next try
         for outcome in outcomes[first:]:
             outcome.warnings.append(f"{exc}; written, and caught up by the next load, `claimgraph serve` "
@@ -105,7 +111,7 @@ def _import_rdf(store: ClaimStore, path: Path, graph: str | None) -> FileOutcome
 def _write_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None]], bar,
                 outcomes: list[FileOutcome],
                 more: list[bool], *, input_format: str | None, refs_file: str | None,
-                group_articles: int | None, graph: str | None, bulk: bool, forced: bool) -> None:
+                group_articles: int | None, graph: str | None, bulk_from: float) -> None:
     """Write one part; ``more[0]`` says whether files remain (set before the refresh that
     closes the part, which may raise)."""
     from claimgraph.loaders.sidecar import sidecar_for
@@ -113,8 +119,7 @@ def _write_part(store: ClaimStore, files: Iterator[tuple[Path, FileResult | None
     from claimgraph.graph.write.marker_refs import apply_refs_for
 
     with derived.deferred(store):  # one refresh of derived data for the part
-        writer = ArticleWriter(store, max_articles=group_articles, bulk=bulk,
-                               bulk_min_quads=0 if forced else None)
+        writer = ArticleWriter(store, max_articles=group_articles, bulk_from=bulk_from)
         for path, result in files:  # read ahead (``read_ahead``); None: a plain RDF file
             bar.set_postfix_str(path.name[:40], refresh=False)
             if result is None:

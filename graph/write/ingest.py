@@ -22,7 +22,7 @@ from claimgraph.graph.rdf import iris
 from claimgraph.graph.rdf.mapping import VersionContext, article_quads, cited_descriptions
 from claimgraph.graph.rdf.namespaces import CG, RDF
 from claimgraph.graph.store import ClaimStore
-from claimgraph.graph.store.embedded import BULK_MIN_QUADS, write_quads
+from claimgraph.graph.store.embedded import write_quads
 from claimgraph.graph.write import sources as source_pipeline
 from claimgraph.graph.write.provenance import activity_quads, now_iso
 
@@ -67,7 +67,7 @@ GROUP_QUADS = 100_000
 # ~800 bytes per quad written (1.3 GB for 1 000 articles). Flushing every group keeps
 # it flat at no measured cost in quads/s (bench/notes.md, issue #6 part 3).
 FLUSH_QUADS = 100_000
-# A batch of many files writes in bulk (``ArticleWriter(bulk=True)``): each group goes
+# A batch of many files writes in bulk (``ArticleWriter(bulk_from=...)``): each group goes
 # through the engine's bulk loader, which sorts it into new files and adds them to the
 # store at once (all or nothing, like a transaction) instead of through the memtables
 # and the write-ahead log. That costs a fixed part per write, so bulk groups are bigger,
@@ -97,10 +97,10 @@ class ArticleWriter:
     """
 
     def __init__(self, store: ClaimStore, *, max_articles: int | None = None, max_quads: int | None = None,
-                 bulk: bool = False, bulk_min_quads: int | None = None):
+                 bulk_from: float = math.inf):
         self.store = store
-        self.bulk = bulk
-        self.bulk_min_quads = BULK_MIN_QUADS if bulk_min_quads is None else bulk_min_quads
+        self.bulk_from = bulk_from  # groups of this many quads or more go through the bulk loader
+        bulk = bulk_from < math.inf
         self.max_articles = max_articles or (BULK_GROUP_ARTICLES if bulk else GROUP_ARTICLES)
         self.max_quads = max_quads or (BULK_GROUP_QUADS if bulk else GROUP_QUADS)
         self._buffer: list[_Buffered] = []
@@ -153,7 +153,7 @@ class ArticleWriter:
         try:
             in_bulk = write_quads(self.store, [*derived.note_quads(item.version for item in group),
                                                *(quad for item in group for quad in item.quads)],
-                                  bulk_from=self.bulk_min_quads if self.bulk else math.inf)
+                                  bulk_from=self.bulk_from)
             written = [item.version for item in group]
         except Exception:  # noqa: BLE001 - which article is at fault is found below
             if len(group) == 1:
