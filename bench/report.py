@@ -50,18 +50,21 @@ def machine_section(report: dict) -> list[str]:
 
 
 def load_table(report: dict) -> list[str]:
-    lines = ["| peer | quads | seconds | quads/s | peak RSS (MB) | disk (MB) |", "|---|---:|---:|---:|---:|---:|"]
+    lines = ["| peer | quads | seconds | quads/s | peak RSS (MB) | disk (MB) | disk after optimize() (MB) |",
+             "|---|---:|---:|---:|---:|---:|---:|"]
     for row in report["loads"]:
         name = PEER_NAMES.get(row["peer"], row["peer"])
         if row.get("error"):
-            lines.append(f"| {name} | – | – | – | – | {row['error'][:80]} |")
+            lines.append(f"| {name} | – | – | – | – | {row['error'][:80]} | |")
             continue
         rate = row["quads"] / row["seconds"] if row["seconds"] else 0
         disk = f"{row['disk_mb']:.0f}" if row.get("disk_mb") is not None else "(memory)"
+        compacted = (f"{row['disk_mb_optimized']:.0f} ({row['optimize_seconds']:.0f} s)"
+                     if row.get("disk_mb_optimized") is not None else "–")
         lines.append(f"| {name} | {row['quads']:,} | {row['seconds']:.1f} | {rate:,.0f} | "
-                     f"{row['peak_rss_mb']:.0f} | {disk} |")
+                     f"{row['peak_rss_mb']:.0f} | {disk} | {compacted} |")
     if report.get("rdflib_skipped"):
-        lines.append(f"| rdflib Memory Dataset parse | not run: {report['rdflib_skipped']} | | | | |")
+        lines.append(f"| rdflib Memory Dataset parse | not run: {report['rdflib_skipped']} | | | | | |")
     return lines
 
 
@@ -97,10 +100,11 @@ def targets(report: dict) -> list[tuple[str, bool | None, str]]:
     if cg and rl:
         factor = rate(cg) / rate(rl)
         out.append(("load ≥ 2× rdflib Memory (issue 6 asked 5×)", factor >= 2, f"{factor:.2f}×"))
-    if cg and ox and cg.get("disk_mb") and ox.get("disk_mb"):
-        factor = cg["disk_mb"] / ox["disk_mb"]
-        out.append(("disk ≤ 1.5× raw pyoxigraph for the same quads (store and derived index)", factor <= 1.5,
-                    f"{factor:.2f}× ({cg['disk_mb']:,.0f} MB / {ox['disk_mb']:,.0f} MB)"))
+    for key, when in (("disk_mb", "each as loaded"), ("disk_mb_optimized", "both after Store.optimize()")):
+        if cg and ox and cg.get(key) and ox.get(key):
+            factor = cg[key] / ox[key]
+            out.append((f"disk ≤ 1.5× raw pyoxigraph for the same quads (store and derived index; {when})",
+                        factor <= 1.5, f"{factor:.2f}× ({cg[key]:,.0f} MB / {ox[key]:,.0f} MB)"))
     if cg:
         projected = cg["seconds"] / report["articles"] * 100_000 / 60
         out.append(("L (100 000 articles) in ≤ 30 min (linear projection from this run: L itself not run)",
@@ -143,7 +147,10 @@ def targets(report: dict) -> list[tuple[str, bool | None, str]]:
             out.append((label, False if probes else None, f"page did not answer ({why})"))
     if report.get("incremental") and not report["incremental"].get("error"):
         seconds = report["incremental"]["seconds"]
-        out.append(("adding 1 article ≤ 1 s (statistics and indexes included)", seconds <= 1, f"{seconds:.2f} s"))
+        runs = report["incremental"].get("runs") or []
+        each = f" (median of {len(runs)}: " + ", ".join(f"{r['seconds']:.2f}" for r in runs) + ")" if runs else ""
+        out.append(("adding 1 article ≤ 1 s (a `claimgraph load` process: statistics and indexes included)",
+                    seconds <= 1, f"{seconds:.2f} s{each}"))
     return out
 
 

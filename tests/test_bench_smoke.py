@@ -24,6 +24,7 @@ def test_gate_passes_on_thirty_articles(tmp_path):
     assert all(row["rows"] > 0 for row in report["gate"])  # the parameters hit data
     loads = {load["peer"]: load for load in report["loads"]}
     assert loads["claimgraph"]["quads"] == loads["oxigraph"]["quads"] > 0
+    assert all(loads[peer]["disk_mb_optimized"] > 0 for peer in ("claimgraph", "oxigraph"))
     if shutil.which("virtuoso-t"):
         assert loads["virtuoso"]["quads"] == loads["claimgraph"]["quads"]
 
