@@ -119,3 +119,28 @@ def test_the_page_says_when_facet_counts_are_partial(expertqa_store, monkeypatch
     page = client.get("/search?type=claim").get_data(as_text=True)
     assert "Counts are over the first 5\n" in page
     assert "Too many results to list the articles" in page
+
+
+def test_a_value_under_two_labels_counts_each_document_once():
+    """Two sources may name one organisation differently: a claim citing both has the
+    value under two labels (two value ids), and is still one document in its count."""
+    from claimgraph.graph import index
+    from claimgraph.graph.index import facets
+
+    conn = sqlite3.connect(":memory:")
+    conn.executescript(index.SCHEMA)
+    conn.execute("CREATE TEMP TABLE hits (id INTEGER PRIMARY KEY, score REAL NOT NULL)")
+    ids = facets.ValueIds(conn)
+    facets.add(conn, ids, 1, [("organisation", "o:asco", "ASCO"),
+                              ("organisation", "o:asco", "American Society of Clinical Oncology"),
+                              ("type", "claim", "claim")])
+    facets.add(conn, ids, 2, [("organisation", "o:asco", "ASCO"), ("type", "claim", "claim")])
+    conn.executemany("INSERT INTO hits VALUES (?, 0)", [(1,), (2,)])
+    counts = search_query._facet_counts(conn, ranked=True, capped=False)
+    assert counts == {"organisation": [("o:asco", "ASCO", 2)],  # the smaller label, as before
+                      "type": [("claim", "claim", 2)]}
+    # A labelled value no document has any more is gone after the refresh's clean-up.
+    facets.remove(conn, [1], ["organisation"], "o:asco")
+    facets.drop_unused(conn)
+    assert conn.execute("SELECT facet, value, label FROM facet_values ORDER BY 1, 3").fetchall() == [
+        ("organisation", "o:asco", "ASCO"), ("type", "claim", "claim")]

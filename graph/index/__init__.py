@@ -33,7 +33,7 @@ log = logging.getLogger("claimgraph.index")
 
 INDEX_FILE = "index.sqlite"
 # Bump on any change to schema.sql: an index of another version is rebuilt whole.
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"
 SCHEMA = resources.files(__package__).joinpath("schema.sql").read_text(encoding="utf-8")
 _TABLES = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)", SCHEMA))
 # What releases before the one index kept beside the store.
@@ -110,7 +110,9 @@ def _ensure_schema(store: ClaimStore, conn: sqlite3.Connection) -> None:
                     path(store), version, SCHEMA_VERSION)
     if tables:
         # Virtual tables drop their own shadow tables; what is left is dropped after them.
-        drops = "".join(f'DROP TABLE IF EXISTS "{name}";' for name in sorted(tables, key=lambda n: "_" in n))
+        views = [name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")]
+        drops = "".join(f'DROP VIEW IF EXISTS "{name}";' for name in views)
+        drops += "".join(f'DROP TABLE IF EXISTS "{name}";' for name in sorted(tables, key=lambda n: "_" in n))
         conn.executescript(f"BEGIN; {drops} COMMIT;")
         _note_rebuild(store)
     conn.executescript(SCHEMA)

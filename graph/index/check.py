@@ -69,10 +69,12 @@ def _index_rows(conn: sqlite3.Connection) -> Snapshot:
     # statistics_* and evidence_* are memos of store content, checked through what they
     # produce (the statistics graph, the levels in the article graphs): an in-memory
     # scratch store keeps none.
+    # facet_rows (pairs of ids) is compared through the view ``facets``; facet_values
+    # without its ids.
     tables = [name for (name,) in conn.execute(
-        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
         "AND name NOT LIKE 'docs_fts_%' AND name NOT LIKE 'statistics_%' AND name NOT LIKE 'evidence_%' "
-        "ORDER BY name")]
+        "AND name != 'facet_rows' ORDER BY name")]
     iri_of = dict(conn.execute("SELECT id, iri FROM docs"))
     parts: Snapshot = {}
     for table in tables:
@@ -92,7 +94,7 @@ def _canonical_row(table: str, columns: list[str], row: tuple, iri_of: dict[int,
         return None
     values = []
     for column, value in zip(columns, row):
-        if table == "docs" and column == "id":
+        if table in ("docs", "facet_values") and column == "id":
             continue
         if column == "doc":
             value = iri_of.get(value, f"<dangling doc {value}>")

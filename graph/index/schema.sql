@@ -17,10 +17,19 @@ CREATE INDEX IF NOT EXISTS docs_type ON docs(type);
 CREATE INDEX IF NOT EXISTS docs_browse ON docs(type, context, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2');
-CREATE TABLE IF NOT EXISTS facets (doc INTEGER NOT NULL, facet TEXT NOT NULL,
-    value TEXT NOT NULL, label TEXT NOT NULL);
-CREATE INDEX IF NOT EXISTS facets_doc ON facets(doc);
-CREATE INDEX IF NOT EXISTS facets_value ON facets(facet, value, doc);
+-- A document's facets: (doc, facet, value, label) rows, read through the view ``facets``.
+-- Each labelled value is stored once (facet_values) and a document's rows are pairs of
+-- integers, so a search counts its hits' facets by grouping integers (half the time of
+-- grouping the text) and the rows take an eighth of the room. A labelled value no row
+-- uses any more is removed at the end of each refresh (search._drop_unused_values).
+CREATE TABLE IF NOT EXISTS facet_values (id INTEGER PRIMARY KEY, facet TEXT NOT NULL,
+    value TEXT NOT NULL, label TEXT NOT NULL, UNIQUE (facet, value, label));
+CREATE TABLE IF NOT EXISTS facet_rows (doc INTEGER NOT NULL, value INTEGER NOT NULL,
+    PRIMARY KEY (doc, value)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS facet_rows_value ON facet_rows(value, doc);
+CREATE VIEW IF NOT EXISTS facets AS
+    SELECT r.doc AS doc, v.facet AS facet, v.value AS value, v.label AS label
+      FROM facet_rows r JOIN facet_values v ON v.id = r.value;
 -- One row per (claim, source it cites), with the reference labels it cites the source
 -- by (space-separated) and the claim's article title, version and position copied:
 -- a source's citing claims are then read in page order straight from cites_source.
@@ -28,8 +37,6 @@ CREATE TABLE IF NOT EXISTS cites (doc INTEGER NOT NULL, source TEXT NOT NULL, la
     context TEXT, version TEXT, position INTEGER);
 CREATE INDEX IF NOT EXISTS cites_doc ON cites(doc);
 CREATE INDEX IF NOT EXISTS cites_source ON cites(source, context, version, position, doc);
--- Covering: a search counts its hits' facets from this index alone.
-CREATE INDEX IF NOT EXISTS facets_doc_facet ON facets(doc, facet, value, label);
 -- Every article version, current or not, with the claim counts its load recorded, its
 -- number and when it was loaded (xsd:dateTime text); title as the article gives it.
 CREATE TABLE IF NOT EXISTS versions (iri TEXT PRIMARY KEY, title TEXT, claims INTEGER,

@@ -10,8 +10,8 @@ readers see the old index or the new one, never half of it.
 
 Three kinds of documents: ``claim`` (the sentence), ``source`` (title, or what
 the citing article says of an unidentified source) and ``concept`` (a condition
-or drug with all its labels). Facets are rows of ``facets(doc, facet, value,
-label)``; a claim also carries the kinds and organisations of the sources it
+or drug with all its labels). Facets are rows of the view ``facets(doc, facet, value,
+label)``, written through ``facets.py``; a claim also carries the kinds and organisations of the sources it
 cites, copied when either is written (``_inherit_source_facets``), so a source
 record loaded later shows in the claims' facets at once and a search counts
 facets from one table (``search_query``, which asks the index: searching lives there).
@@ -37,6 +37,7 @@ from typing import Iterable, Iterator
 from pyoxigraph import NamedNode
 
 from claimgraph.graph import index
+from claimgraph.graph.index import facets as facet_rows
 from claimgraph.graph.index.concept_lists import _file_claims, _refile_claims, _sync_broader, _unfile_claims
 from claimgraph.graph.index.search_docs import (
     _COUNTED_FACETS, DOC_TYPES, _chunks, _CitersChange, _claim_docs, _concept_docs, _concept_labels, _Doc,
@@ -64,6 +65,7 @@ def refresh(store: ClaimStore, versions: list[NamedNode] | None) -> None:
             _rebuild(store, conn)
         else:
             _update(store, conn, [v.value for v in versions])
+        facet_rows.drop_unused(conn)
         _bump_generation(conn)
 
 
@@ -95,9 +97,10 @@ def generation(store: ClaimStore) -> int:
 
 
 def _rebuild(store: ClaimStore, conn: sqlite3.Connection) -> None:
-    for table in ("docs", "docs_fts", "facets", "cites", "versions", "concept_counts", "broader",
+    for table in ("docs", "docs_fts", "cites", "versions", "concept_counts", "broader",
                   "concept_claims", "pair_claims", "matrix_cells", "source_fields"):
         conn.execute(f"DELETE FROM {table}")  # table names are constants above
+    facet_rows.clear(conn)
     _sync_broader(store, conn)
     labels = _concept_labels(store)
     _write(conn, _concept_docs(store))
@@ -195,8 +198,8 @@ def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
         conn.executemany("UPDATE concept_counts SET claims = claims - ? WHERE concept = ?",
                          [(n, value) for value, n in named])
         _unfile_claims(conn, chunk)
-        for table, column in (("docs_fts", "rowid"), ("facets", "doc"), ("cites", "doc"),
-                              ("docs", "id")):
+        facet_rows.remove_all(conn, chunk)
+        for table, column in (("docs_fts", "rowid"), ("cites", "doc"), ("docs", "id")):
             conn.execute(f"DELETE FROM {table} WHERE {column} IN ({marks})", chunk)
     conn.execute("DELETE FROM concept_counts WHERE claims <= 0")
 
@@ -206,6 +209,7 @@ def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
 def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = False) -> None:
     claims: list[int] = []
     inheriting: set[int] = set()  # claims written, and claims citing a source written
+    value_ids = facet_rows.ValueIds(conn)
     for doc in docs:
         passed_on = None  # the inherited facets a replaced source gave its citing claims
         if replace:
@@ -228,8 +232,7 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
                 "INSERT INTO concept_counts(concept, kind, label, claims) VALUES (?, ?, ?, 1) "
                 "ON CONFLICT(concept) DO UPDATE SET claims = claims + 1, label = excluded.label",
                 [(v, f, lab) for f, v, lab in dict.fromkeys(doc.facets) if f in _COUNTED_FACETS])
-        conn.executemany("INSERT INTO facets(doc, facet, value, label) VALUES (?, ?, ?, ?)",
-                         [(doc_id, f, v, lab) for f, v, lab in dict.fromkeys(facets)])
+        facet_rows.add(conn, value_ids, doc_id, facets)
         conn.executemany(
             "INSERT INTO cites(doc, source, labels, context, version, position) VALUES (?, ?, ?, ?, ?, ?)",
             [(doc_id, s, " ".join(doc.cite_labels.get(s, ())) or None, doc.context, doc.version, doc.position)
@@ -259,12 +262,13 @@ def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
     # CROSS JOIN fixes the join order: from the claims' own cites rows. Left to itself,
     # SQLite starts from every source's kind facet and reads every claim citing it.
-    conn.execute(f"DELETE FROM facets WHERE doc IN ({marks}) AND facet IN {_INHERITED_FACETS}", ids)
+    facet_rows.remove(conn, ids, _INHERITED_FACETS)
     conn.execute(
-        f"""INSERT INTO facets(doc, facet, value, label)
-            SELECT DISTINCT c.doc, f.facet, f.value, f.label FROM cites c
+        f"""INSERT INTO facet_rows(doc, value)
+            SELECT DISTINCT c.doc, f.value FROM cites c
               CROSS JOIN docs s ON s.iri = c.source
-              CROSS JOIN facets f ON f.doc = s.id AND f.facet IN {_INHERITED_FACETS}
+              CROSS JOIN facet_rows f ON f.doc = s.id
+              CROSS JOIN facet_values v ON v.id = f.value AND v.facet IN {_INHERITED_FACETS}
              WHERE c.doc IN ({marks})""", ids)
 
 

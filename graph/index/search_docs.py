@@ -17,6 +17,7 @@ from typing import Iterator
 from pyoxigraph import NamedNode
 
 from claimgraph.graph import queries
+from claimgraph.graph.index import facets as facet_rows
 from claimgraph.graph.index import search_sources
 from claimgraph.graph.rdf import kinds
 from claimgraph.graph.rdf.iris import GRAPH_CITED, GRAPH_SOURCES
@@ -187,15 +188,15 @@ def _patch_citers(conn: sqlite3.Connection, iri: str, row: dict, change: _Citers
     if found is None or not (_clean(row["title"]) or _clean(row["entry"])):
         return False
     doc = found[0]
-    conn.executemany("DELETE FROM facets WHERE doc = ? AND facet = 'article' AND value = ?",
-                     [(doc, version) for version in sorted(change.superseded)])
-    conn.executemany("INSERT INTO facets(doc, facet, value, label) SELECT ?, 'article', ?, ? WHERE NOT EXISTS "
-                     "(SELECT 1 FROM facets WHERE doc = ? AND facet = 'article' AND value = ? AND label = ?)",
-                     [(doc, version, title, doc, version, title) for version, title in sorted(change.added.get(iri, ()))])
+    for version in sorted(change.superseded):
+        facet_rows.remove(conn, [doc], ["article"], version)
+    value_ids = facet_rows.ValueIds(conn)
+    facet_rows.add(conn, value_ids, doc,
+                   [("article", version, title) for version, title in sorted(change.added.get(iri, ()))])
     cited = conn.execute("SELECT 1 FROM facets WHERE doc = ? AND facet = 'article' LIMIT 1", (doc,)).fetchone()
     state = "cited" if cited else "uncited"
-    conn.execute("DELETE FROM facets WHERE doc = ? AND facet = 'cited'", (doc,))
-    conn.execute("INSERT INTO facets(doc, facet, value, label) VALUES (?, 'cited', ?, ?)", (doc, state, state))
+    facet_rows.remove(conn, [doc], ["cited"])
+    facet_rows.add(conn, value_ids, doc, [("cited", state, state)])
     return True
 
 

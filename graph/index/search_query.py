@@ -10,10 +10,10 @@ A search runs in three steps on one connection:
 2. The page: the score of the last hit on the page is found by sorting scores
    alone; only the hits up to that score are then joined to ``docs`` and sorted
    by (score, type, IRI), and only the page's hits get their matches marked.
-3. Facet counts: one pass over the hits' rows of the covering index
-   ``facets_doc_facet`` (a claim's rows include the kinds and organisations of
-   the sources it cites, copied at index time), the join order forced: SQLite
-   otherwise walks the whole facets index to save a sort. Beyond ``FACET_COUNT_LIMIT`` hits the counts are taken over the
+3. Facet counts: one pass over the hits' rows of ``facet_rows`` (a claim's rows
+   include the kinds and organisations of the sources it cites, copied at index
+   time), grouped by value id, the join order forced: SQLite otherwise walks the
+   whole table to save a sort. Beyond ``FACET_COUNT_LIMIT`` hits the counts are taken over the
    best-ranked that many (the first that many when browsing) and the result
    says so (``facets_counted``): counting every hit of a common word at 10 000
    articles takes most of a second.
@@ -185,13 +185,26 @@ def _facet_counts(conn: sqlite3.Connection, ranked: bool, capped: bool) -> dict[
     if capped:
         order = "score, id" if ranked else "id"
         counted = f"(SELECT id FROM hits ORDER BY {order} LIMIT {FACET_COUNT_LIMIT})"
-    # Every facet row of the hits (a condition on the facet name costs more than the
-    # few rows of other facets it would save; those are dropped by the caller).
+    # Every facet row of the hits, counted per labelled value id (integers: half the time
+    # of grouping the text), the labels joined to the counts afterwards. A value shown
+    # under two labels (two sources naming one organisation differently) is two ids: its
+    # documents are then counted once each by a second, small query.
     rows = conn.execute(
-        f"SELECT f.facet, f.value, MIN(f.label), COUNT(DISTINCT f.doc) FROM {counted} h "
-        "CROSS JOIN facets f ON f.doc = h.id GROUP BY f.facet, f.value").fetchall()
+        f"SELECT v.facet, v.value, v.label, v.id, c.n FROM (SELECT f.value AS id, COUNT(*) AS n FROM {counted} h "
+        "CROSS JOIN facet_rows f ON f.doc = h.id GROUP BY f.value) c CROSS JOIN facet_values v ON v.id = c.id"
+    ).fetchall()
+    merged: dict[tuple[str, str], list] = {}  # (facet, value) -> [label, documents, ids]
+    for facet, value, label, value_id, n in rows:
+        found = merged.get((facet, value))
+        if found is None:
+            merged[(facet, value)] = [label, n, [value_id]]
+        else:
+            found[0], found[2] = min(found[0], label), found[2] + [value_id]
     counts: dict[str, list[tuple]] = {}
-    for facet, value, label, n in rows:
+    for (facet, value), (label, n, ids) in merged.items():
+        if len(ids) > 1:
+            n = conn.execute(f"SELECT COUNT(DISTINCT f.doc) FROM {counted} h CROSS JOIN facet_rows f "
+                             f"ON f.doc = h.id WHERE f.value IN ({','.join('?' * len(ids))})", ids).fetchone()[0]
         counts.setdefault(facet, []).append((value, label, n))
     return counts
 

@@ -1,0 +1,68 @@
+"""Writing documents' facet rows (schema.sql: ``facet_values``, ``facet_rows``).
+
+A facet row says document ``doc`` has ``facet = value`` shown as ``label``; readers
+see them as the view ``facets(doc, facet, value, label)``. Each labelled value is
+stored once and a row is a pair of integers, so the writers here turn
+(facet, value, label) triples into value ids first. Every write of facet rows goes
+through this module; ``drop_unused`` ends each refresh, so that what is stored is
+exactly what a rebuild would store (``check.compare`` compares both tables).
+"""
+
+from __future__ import annotations
+
+import sqlite3
+from typing import Iterable
+
+Triple = tuple[str, str, str]  # (facet, value, label)
+
+
+class ValueIds:
+    """Ids of labelled values, added on first use; one per write (a refresh's
+    transaction), so that no id outlives a rollback or ``drop_unused``."""
+
+    def __init__(self, conn: sqlite3.Connection) -> None:
+        self.conn = conn
+        self._known: dict[Triple, int] = {}
+
+    def __call__(self, triple: Triple) -> int:
+        found = self._known.get(triple)
+        if found is None:
+            row = self.conn.execute("SELECT id FROM facet_values WHERE facet = ? AND value = ? AND label = ?",
+                                    triple).fetchone()
+            found = row[0] if row else self.conn.execute(
+                "INSERT INTO facet_values(facet, value, label) VALUES (?, ?, ?)", triple).lastrowid
+            self._known[triple] = found
+        return found
+
+
+def add(conn: sqlite3.Connection, ids: ValueIds, doc: int, triples: Iterable[Triple]) -> None:
+    """Give document ``doc`` these facets (those it has already are kept once)."""
+    conn.executemany("INSERT OR IGNORE INTO facet_rows(doc, value) VALUES (?, ?)",
+                     [(doc, ids(triple)) for triple in dict.fromkeys(triples)])
+
+
+def remove(conn: sqlite3.Connection, docs: list[int], facets: Iterable[str], value: str | None = None) -> None:
+    """Take facets ``facets`` (with ``value``, when given) from documents ``docs``."""
+    names = list(facets)
+    marks, names_marks = ",".join("?" * len(docs)), ",".join("?" * len(names))
+    condition, params = f"facet IN ({names_marks})", [*names]
+    if value is not None:
+        condition, params = condition + " AND value = ?", [*names, value]
+    conn.execute(f"DELETE FROM facet_rows WHERE doc IN ({marks}) AND value IN "
+                 f"(SELECT id FROM facet_values WHERE {condition})", [*docs, *params])
+
+
+def remove_all(conn: sqlite3.Connection, docs: list[int]) -> None:
+    marks = ",".join("?" * len(docs))
+    conn.execute(f"DELETE FROM facet_rows WHERE doc IN ({marks})", docs)
+
+
+def drop_unused(conn: sqlite3.Connection) -> None:
+    """Remove the labelled values no row uses any more (a rebuild would not have them)."""
+    conn.execute("DELETE FROM facet_values WHERE NOT EXISTS "
+                 "(SELECT 1 FROM facet_rows r WHERE r.value = facet_values.id)")
+
+
+def clear(conn: sqlite3.Connection) -> None:
+    conn.execute("DELETE FROM facet_rows")
+    conn.execute("DELETE FROM facet_values")
