@@ -259,3 +259,16 @@ def test_a_source_cited_again_has_its_citing_articles_patched_as_a_rebuild_would
         search.refresh(store, None)
         assert _page_list_rows(store) == incremental, f"after {name}"
     assert len(articles) == 2  # b and the second version of a; a's first version is superseded
+
+
+def test_a_schema_upgrade_is_rebuilt_by_one_load_not_two(seed_store, load_paths):
+    """The drop of an older index notes "everything"; the load that finds it must take that
+    note too, or the next write rebuilds the whole index a second time."""
+    from claimgraph.graph.index import derived
+
+    with sqlite3.connect(search.index_path(seed_store)) as conn:
+        conn.execute("UPDATE meta SET value = '0' WHERE key = 'schema'")
+    assert all(o.ok for o in load_paths(EXPERTQA))
+    assert derived.pending(seed_store) == []
+    with sqlite3.connect(search.index_path(seed_store)) as conn:
+        assert conn.execute("SELECT value FROM meta WHERE key = 'schema'").fetchone()[0] == index.SCHEMA_VERSION

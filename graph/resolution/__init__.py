@@ -179,9 +179,18 @@ def pool_digest(store: ClaimStore) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
-def read_references(store: ClaimStore, version: str | None = None) -> list[Reference]:
-    """The unresolved references of current versions (or of one version), with their citing text."""
-    rows = store.select("resolve-references", **({"version": NamedNode(version)} if version else {}))
+def read_references(store: ClaimStore, version: str | None = None,
+                    sources: set[str] | None = None) -> list[Reference]:
+    """The unresolved references of current versions (or of one version), with their
+    citing text; only those of ``sources`` when given (one bound query each: what a
+    load touched, without reading every unresolved reference of the store)."""
+    if sources is None:
+        rows = store.select("resolve-references", **({"version": NamedNode(version)} if version else {}))
+    else:
+        rows = [row for source in sorted(sources)
+                for row in store.select("resolve-references", source=NamedNode(source),
+                                        **({"version": NamedNode(version)} if version else {}))]
+        rows.sort(key=lambda row: (row["version"], row["source"], str(row["label"])))
     by_version: dict[str, list[dict]] = defaultdict(list)
     for row in rows:
         if row["current"]:
@@ -305,7 +314,7 @@ def _rewrite(store: ClaimStore, affected: set[str] | None, digest: str, all_deci
     confirmed = in_force(all_decisions)
     refused = rejected(all_decisions)
     pool = read_pool(store, digest)
-    refs = [r for r in read_references(store) if affected is None or r.source in affected]
+    refs = read_references(store, sources=affected)
     inserts: list[Quad] = [Quad(GRAPH_RESOLUTIONS, CG.poolDigest, Literal(digest), GRAPH_RESOLUTIONS)]
     for ref in refs:
         if ref.source in confirmed:
