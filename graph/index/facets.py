@@ -57,6 +57,16 @@ def remove_all(conn: sqlite3.Connection, docs: list[int]) -> None:
     conn.execute(f"DELETE FROM facet_rows WHERE doc IN ({marks})", docs)
 
 
+def left_join(alias: str, facet: str, doc: str) -> str:
+    """SQL joining document ``doc``'s value of facet ``facet`` (a constant) as ``alias``
+    (a ``facet_values`` row: id, facet, value, label; NULLs when it has none). The view
+    ``facets`` on the right of a LEFT JOIN would be materialized whole (SQLite does not
+    flatten a join there): 147 ms for the home page's source counts at M, 11 ms so."""
+    return (f"LEFT JOIN facet_rows {alias}_row ON {alias}_row.doc = {doc} AND {alias}_row.value IN "
+            f"(SELECT id FROM facet_values WHERE facet = '{facet}') "
+            f"LEFT JOIN facet_values {alias} ON {alias}.id = {alias}_row.value")
+
+
 def drop_unused(conn: sqlite3.Connection) -> None:
     """Remove the labelled values no row uses any more (a rebuild would not have them)."""
     conn.execute("DELETE FROM facet_values WHERE NOT EXISTS "

@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Iterator
 
 from claimgraph.graph.read.pages import level_for_rank
+from claimgraph.graph.index import facets
 from claimgraph.graph.index.search import _connect, ensure_index
 from claimgraph.graph.store import ClaimStore
 
@@ -261,13 +262,12 @@ def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
             "COALESCE(SUM(CASE WHEN current THEN uncited END), 0) AS uncited FROM versions").fetchone()
         sources = conn.execute(
             "SELECT COUNT(*) AS sources, "
-            "COUNT(r.doc) FILTER (WHERE r.value = 'unresolved') AS unresolved FROM docs d "
-            "LEFT JOIN facets r ON r.doc = d.id AND r.facet = 'resolution' WHERE d.type = 'source'").fetchone()
+            "COUNT(r.id) FILTER (WHERE r.value = 'unresolved') AS unresolved FROM docs d "
+            f"{facets.left_join('r', 'resolution', 'd.id')} WHERE d.type = 'source'").fetchone()
         kinds = conn.execute(
             "SELECT k.value AS kind, COUNT(*) AS sources, "
-            "COUNT(r.doc) FILTER (WHERE r.value = 'resolved') AS resolved FROM docs d "
-            "LEFT JOIN facets k ON k.doc = d.id AND k.facet = 'kind' "
-            "LEFT JOIN facets r ON r.doc = d.id AND r.facet = 'resolution' "
+            "COUNT(r.id) FILTER (WHERE r.value = 'resolved') AS resolved FROM docs d "
+            f"{facets.left_join('k', 'kind', 'd.id')} {facets.left_join('r', 'resolution', 'd.id')} "
             "WHERE d.type = 'source' GROUP BY k.value ORDER BY sources DESC, kind").fetchall()
         named = {kind: conn.execute(
             "SELECT concept, label, claims FROM concept_counts WHERE kind = ? "
