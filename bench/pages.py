@@ -69,7 +69,7 @@ def popular_urls(store, articles: list[str], top: int = 3) -> dict[str, list[str
             "SELECT source FROM cites GROUP BY source ORDER BY COUNT(*) DESC, source LIMIT ?", (top,))]
         concepts = [row[0] for row in conn.execute(
             "SELECT concept FROM concept_counts ORDER BY claims DESC, concept LIMIT ?", (top,))]
-        kind = conn.execute("SELECT value FROM facets WHERE facet = 'kind' LIMIT 1").fetchone()
+        kind = conn.execute("SELECT value FROM doc_facets WHERE facet = 'kind' LIMIT 1").fetchone()
     urls = {"popular source": [_local(s) for s in sources],
             "popular concept": [_local(c) for c in concepts],
             "picture of popular source": [f"/picture?iri={quote(s, safe='')}" for s in sources],

@@ -108,7 +108,7 @@ def test_confirmation_is_followed_and_reversible_with_the_article_as_loaded(reso
     # search: the label is now cited by the claim, and the reference counts as resolved (home page)
     with _connect(store) as conn:
         assert conn.execute("SELECT COUNT(*) FROM cites WHERE source = ?", (DEXAMETHASONE,)).fetchone()[0] == 1
-        assert conn.execute("SELECT f.value FROM facets f JOIN docs d ON d.id = f.doc "
+        assert conn.execute("SELECT f.value FROM doc_facets f JOIN docs d ON d.id = f.doc "
                             "WHERE d.iri = ? AND f.facet = 'resolution'", (refs["2"],)).fetchone()[0] == "resolved"
     # no suggestions left for an identified reference
     assert refs["2"] not in resolution.suggestions(store, [refs["2"]])
@@ -118,7 +118,7 @@ def test_confirmation_is_followed_and_reversible_with_the_article_as_loaded(reso
     record_decision(store, refs["2"], DEXAMETHASONE, "withdraw", "Dr Reviewer")
     assert resolution.identified(store, refs.values()) == {}
     with _connect(store) as conn:
-        assert conn.execute("SELECT f.value FROM facets f JOIN docs d ON d.id = f.doc "
+        assert conn.execute("SELECT f.value FROM doc_facets f JOIN docs d ON d.id = f.doc "
                             "WHERE d.iri = ? AND f.facet = 'resolution'", (refs["2"],)).fetchone()[0] == "unresolved"
     assert len(store.select("audit-unresolved-sources", version=version)) == 6
     assert resolution.suggestions(store, [refs["2"]])[refs["2"]]["candidates"][0]["candidate"] == DEXAMETHASONE
@@ -243,3 +243,19 @@ def test_which_confirmation_is_in_force():
     assert resolution.in_force(rows) == {"R": ("A", "d1")} and resolution.rejected(rows) == {"R": {"B"}}
     rows.append(row(4, "A", "withdraw"))
     assert resolution.in_force(rows) == {} and resolution.rejected(rows) == {"R": {"B"}}
+
+
+def test_a_small_load_reads_only_its_references_and_ends_as_a_rebuild(resolving_store, load_paths, tmp_path,
+                                                                       monkeypatch):
+    """A new version of one article: the refresh asks for the references it touched (bound
+    queries, not every unresolved reference of the store), and the result equals a rebuild."""
+    asked = []
+    read = resolution.read_references
+    monkeypatch.setattr(resolution, "read_references",
+                        lambda store, version=None, sources=None: asked.append(sources) or read(store, version, sources))
+    text = SEED.read_text(encoding="utf-8").replace("Rituximab may be considered", "Ofatumumab may be considered")
+    (tmp_path / "seed-v2.txt").write_text(text, encoding="utf-8")
+    assert all(o.ok for o in load_paths(tmp_path / "seed-v2.txt"))
+    assert asked and all(sources is not None and 0 < len(sources) <= resolution.BOUND_QUERIES_UP_TO
+                         for sources in asked)
+    assert check.compare(resolving_store) == []

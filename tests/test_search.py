@@ -191,7 +191,7 @@ def _page_list_rows(store) -> dict[str, list[tuple]]:
         "pair_claims": "SELECT p.drug, p.condition, d.iri FROM pair_claims p JOIN docs d ON d.id = p.doc",
         "matrix_cells": "SELECT concept, drug, condition, rank, claims FROM matrix_cells",
         "concept_counts": "SELECT concept, kind, label, claims FROM concept_counts",
-        "source_facets": "SELECT d.iri, f.facet, f.value, f.label FROM facets f JOIN docs d ON d.id = f.doc "
+        "source_facets": "SELECT d.iri, f.facet, f.value, f.label FROM doc_facets f JOIN docs d ON d.id = f.doc "
                          "WHERE d.type = 'source'",
         "versions": "SELECT iri, title, claims, uncited, current FROM versions",
         "docs": "SELECT iri, type, version, title, body, context, position, rank FROM docs",

@@ -33,7 +33,7 @@ def _facets_by_hand(store) -> dict[str, dict[str, set[str]]]:
     with sqlite3.connect(search.index_path(store)) as conn:
         sources = {iri: doc for doc, iri in conn.execute("SELECT id, iri FROM docs WHERE type = 'source'")}
         own: dict[int, list[tuple[str, str]]] = {}
-        for doc, facet, value in conn.execute("SELECT doc, facet, value FROM facets"):
+        for doc, facet, value in conn.execute("SELECT doc, facet, value FROM doc_facets"):
             own.setdefault(doc, []).append((facet, value))
         for doc, iri, kind in conn.execute("SELECT id, iri, type FROM docs"):
             facets = found.setdefault(iri, {})
@@ -88,7 +88,7 @@ def test_pages_follow_one_order_and_facets_keep_their_limit(expertqa_store):
 
 def test_claims_inherit_source_facets_after_loads_as_after_a_rebuild(seed_store, load_paths):
     assert all(o.ok for o in load_paths(EXPERTQA))  # an incremental update of the index
-    rows = "SELECT d.iri, f.facet, f.value, f.label FROM facets f JOIN docs d ON d.id = f.doc ORDER BY 1, 2, 3, 4"
+    rows = "SELECT d.iri, f.facet, f.value, f.label FROM doc_facets f JOIN docs d ON d.id = f.doc ORDER BY 1, 2, 3, 4"
     with sqlite3.connect(search.index_path(seed_store)) as conn:
         updated = conn.execute(rows).fetchall()
     refresh_all(seed_store, None)

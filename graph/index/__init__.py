@@ -33,9 +33,9 @@ log = logging.getLogger("claimgraph.index")
 
 INDEX_FILE = "index.sqlite"
 # Bump on any change to schema.sql: an index of another version is rebuilt whole.
-SCHEMA_VERSION = "2"
+SCHEMA_VERSION = "3"
 SCHEMA = resources.files(__package__).joinpath("schema.sql").read_text(encoding="utf-8")
-_TABLES = set(re.findall(r"CREATE (?:VIRTUAL )?TABLE IF NOT EXISTS (\w+)", SCHEMA))
+_TABLES = set(re.findall(r"CREATE (?:VIRTUAL )?(?:TABLE|VIEW) IF NOT EXISTS (\w+)", SCHEMA))
 # What releases before the one index kept beside the store.
 LEGACY_FILES = ("search.sqlite", "statistics.sqlite", "evidence-facts.sqlite")
 
@@ -103,7 +103,8 @@ def _ensure_schema(store: ClaimStore, conn: sqlite3.Connection) -> None:
     if "meta" in tables:
         version = get_meta(conn, "schema")
         if version == SCHEMA_VERSION:
-            if not _TABLES <= set(tables):  # a table dropped by hand is made again (IF NOT EXISTS)
+            views = {name for (name,) in conn.execute("SELECT name FROM sqlite_master WHERE type = 'view'")}
+            if not _TABLES <= set(tables) | views:  # one dropped by hand is made again (IF NOT EXISTS)
                 conn.executescript(SCHEMA)
             return
         log.warning("derived index %s has schema %s, this release %s: rebuilt from the store",

@@ -69,8 +69,9 @@ def _index_rows(conn: sqlite3.Connection) -> Snapshot:
     # statistics_* and evidence_* are memos of store content, checked through what they
     # produce (the statistics graph, the levels in the article graphs): an in-memory
     # scratch store keeps none.
-    # facet_rows (pairs of ids) is compared through the view ``facets``; facet_values
-    # without its ids.
+    # facet_rows (pairs of ids) is compared through the view ``doc_facets``, facet_values
+    # without its ids; a row whose value id is missing (which the view would hide) is a
+    # part of its own, empty in a rebuild.
     tables = [name for (name,) in conn.execute(
         "SELECT name FROM sqlite_master WHERE type IN ('table', 'view') AND name NOT LIKE 'sqlite_%' "
         "AND name NOT LIKE 'docs_fts_%' AND name NOT LIKE 'statistics_%' AND name NOT LIKE 'evidence_%' "
@@ -86,6 +87,10 @@ def _index_rows(conn: sqlite3.Connection) -> Snapshot:
             columns = [c[0] for c in cursor.description]
             rows = (_canonical_row(table, columns, row, iri_of) for row in cursor)
         parts[f"index:{table}"] = Counter(row for row in rows if row is not None)
+    orphans = conn.execute("SELECT r.doc, r.value FROM facet_rows r WHERE NOT EXISTS "
+                           "(SELECT 1 FROM facet_values v WHERE v.id = r.value)")
+    parts["index:facet_rows without a value"] = Counter((iri_of.get(doc, f"<dangling doc {doc}>"), value)
+                                                        for doc, value in orphans)
     return parts
 
 

@@ -54,7 +54,7 @@ def _file_claims(conn: sqlite3.Connection, ids: list[int]) -> None:
     marks = ",".join("?" * len(ids))
     conn.execute(
         f"""INSERT INTO concept_claims(concept, doc, context, version, position)
-            WITH named AS (SELECT DISTINCT doc, value FROM facets
+            WITH named AS (SELECT DISTINCT doc, value FROM doc_facets
                             WHERE doc IN ({marks}) AND facet IN {_COUNTED_FACETS}),
                  filed AS (SELECT doc, value AS concept FROM named
                            UNION SELECT named.doc, b.ancestor FROM named JOIN broader b ON b.concept = named.value)
@@ -62,8 +62,8 @@ def _file_claims(conn: sqlite3.Connection, ids: list[int]) -> None:
               FROM filed JOIN docs d ON d.id = filed.doc""", ids)
     conn.execute(
         f"""INSERT INTO pair_claims(drug, condition, doc)
-            SELECT DISTINCT drug.value, condition.value, drug.doc FROM facets drug
-              JOIN facets condition ON condition.doc = drug.doc AND condition.facet = 'condition'
+            SELECT DISTINCT drug.value, condition.value, drug.doc FROM doc_facets drug
+              JOIN doc_facets condition ON condition.doc = drug.doc AND condition.facet = 'condition'
              WHERE drug.doc IN ({marks}) AND drug.facet = 'drug'""", ids)
     conn.executemany(
         "INSERT INTO matrix_cells(concept, drug, condition, rank, claims) VALUES (?, ?, ?, ?, ?) "

@@ -165,9 +165,10 @@ def catch_up(store: ClaimStore, *, raise_errors: bool = True) -> bool:
     # The session first, then the lock: the order a writing request takes them in.
     with (holding() if holding is not None else nullcontext()), _lock(store):
         _take_up_pending_file(store)
-        _open_index(store)
-        notes = pending(store)
+        notes: list[Quad] = []
         try:
+            _open_index(store)
+            notes = pending(store)
             if notes:
                 versions = _plan(store, notes)
                 _run(store, versions)

@@ -1,7 +1,7 @@
 """Writing documents' facet rows (schema.sql: ``facet_values``, ``facet_rows``).
 
 A facet row says document ``doc`` has ``facet = value`` shown as ``label``; readers
-see them as the view ``facets(doc, facet, value, label)``. Each labelled value is
+see them as the view ``doc_facets(doc, facet, value, label)``. Each labelled value is
 stored once and a row is a pair of integers, so the writers here turn
 (facet, value, label) triples into value ids first. Every write of facet rows goes
 through this module; ``drop_unused`` ends each refresh, so that what is stored is
@@ -42,14 +42,33 @@ def add(conn: sqlite3.Connection, ids: ValueIds, doc: int, triples: Iterable[Tri
 
 
 def remove(conn: sqlite3.Connection, docs: list[int], facets: Iterable[str], value: str | None = None) -> None:
-    """Take facets ``facets`` (with ``value``, when given) from documents ``docs``."""
+    """Take facets ``facets`` (with ``value``, when given) from documents ``docs``.
+    The condition on the value is a correlated EXISTS on purpose: SQLite then reads the
+    documents' own rows (primary key prefix); as ``value IN (SELECT id …)`` it probes
+    every (document, value id) pair, documents times every organisation ever indexed."""
     names = list(facets)
     marks, names_marks = ",".join("?" * len(docs)), ",".join("?" * len(names))
-    condition, params = f"facet IN ({names_marks})", [*names]
+    condition, params = f"v.facet IN ({names_marks})", [*names]
     if value is not None:
-        condition, params = condition + " AND value = ?", [*names, value]
-    conn.execute(f"DELETE FROM facet_rows WHERE doc IN ({marks}) AND value IN "
-                 f"(SELECT id FROM facet_values WHERE {condition})", [*docs, *params])
+        condition, params = condition + " AND v.value = ?", [*names, value]
+    conn.execute(f"DELETE FROM facet_rows WHERE doc IN ({marks}) AND EXISTS "
+                 f"(SELECT 1 FROM facet_values v WHERE v.id = facet_rows.value AND {condition})", [*docs, *params])
+
+
+def inherit(conn: sqlite3.Connection, claims: list[int], facets: tuple[str, ...]) -> None:
+    """Give ``claims`` the facets ``facets`` of every source they cite, as indexed now
+    (replacing the ones they had: claims have none of these of their own)."""
+    remove(conn, claims, facets)
+    marks = ",".join("?" * len(claims))
+    # CROSS JOIN fixes the join order: from the claims' own cites rows. Left to itself,
+    # SQLite starts from every source's kind facet and reads every claim citing it.
+    conn.execute(
+        f"""INSERT INTO facet_rows(doc, value)
+            SELECT DISTINCT c.doc, f.value FROM cites c
+              CROSS JOIN docs s ON s.iri = c.source
+              CROSS JOIN facet_rows f ON f.doc = s.id
+              CROSS JOIN facet_values v ON v.id = f.value AND v.facet IN ({",".join("?" * len(facets))})
+             WHERE c.doc IN ({marks})""", [*facets, *claims])
 
 
 def remove_all(conn: sqlite3.Connection, docs: list[int]) -> None:
@@ -57,13 +76,16 @@ def remove_all(conn: sqlite3.Connection, docs: list[int]) -> None:
     conn.execute(f"DELETE FROM facet_rows WHERE doc IN ({marks})", docs)
 
 
-def left_join(alias: str, facet: str, doc: str) -> str:
-    """SQL joining document ``doc``'s value of facet ``facet`` (a constant) as ``alias``
-    (a ``facet_values`` row: id, facet, value, label; NULLs when it has none). The view
-    ``facets`` on the right of a LEFT JOIN would be materialized whole (SQLite does not
-    flatten a join there): 147 ms for the home page's source counts at M, 11 ms so."""
-    return (f"LEFT JOIN facet_rows {alias}_row ON {alias}_row.doc = {doc} AND {alias}_row.value IN "
-            f"(SELECT id FROM facet_values WHERE facet = '{facet}') "
+def left_join(alias: str, doc: str, *facets: str) -> str:
+    """SQL joining document ``doc``'s values of ``facets`` (constants of the code) as
+    ``alias``: a ``facet_values`` row (id, facet, value, label), NULLs when it has none.
+    The view ``doc_facets`` on the right of a LEFT JOIN would be materialized whole
+    (SQLite does not flatten a join there): 147 ms for the home page's source counts at
+    M, 11 ms so."""
+    assert all(name.isidentifier() for name in facets)
+    names = ", ".join(f"'{name}'" for name in facets)
+    return (f"LEFT JOIN facet_rows {alias}_row ON {alias}_row.doc = {doc} AND EXISTS "
+            f"(SELECT 1 FROM facet_values x WHERE x.id = {alias}_row.value AND x.facet IN ({names})) "
             f"LEFT JOIN facet_values {alias} ON {alias}.id = {alias}_row.value")
 
 

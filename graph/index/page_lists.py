@@ -210,7 +210,7 @@ def concept_claims(store: ClaimStore, concept: str, *, page: int = 1, per_page: 
             (concept, per_page, _offset(page, per_page))).fetchall()
         ids = [row["id"] for row in rows]
         named = conn.execute(
-            f"SELECT f.doc, f.value, f.label FROM facets f WHERE f.doc IN ({_marks(ids)}) "
+            f"SELECT f.doc, f.value, f.label FROM doc_facets f WHERE f.doc IN ({_marks(ids)}) "
             f"AND f.facet IN ('condition', 'drug') AND (f.value = ? OR f.value IN "
             f"(SELECT concept FROM broader WHERE ancestor = ?)) ORDER BY f.label, f.value",
             [*ids, concept, concept]).fetchall() if ids else []
@@ -263,11 +263,11 @@ def home_lists(store: ClaimStore, *, top: int = 12) -> dict:
         sources = conn.execute(
             "SELECT COUNT(*) AS sources, "
             "COUNT(r.id) FILTER (WHERE r.value = 'unresolved') AS unresolved FROM docs d "
-            f"{facets.left_join('r', 'resolution', 'd.id')} WHERE d.type = 'source'").fetchone()
+            f"{facets.left_join('r', 'd.id', 'resolution')} WHERE d.type = 'source'").fetchone()
         kinds = conn.execute(
             "SELECT k.value AS kind, COUNT(*) AS sources, "
             "COUNT(r.id) FILTER (WHERE r.value = 'resolved') AS resolved FROM docs d "
-            f"{facets.left_join('k', 'kind', 'd.id')} {facets.left_join('r', 'resolution', 'd.id')} "
+            f"{facets.left_join('k', 'd.id', 'kind')} {facets.left_join('r', 'd.id', 'resolution')} "
             "WHERE d.type = 'source' GROUP BY k.value ORDER BY sources DESC, kind").fetchall()
         named = {kind: conn.execute(
             "SELECT concept, label, claims FROM concept_counts WHERE kind = ? "

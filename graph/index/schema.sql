@@ -17,17 +17,18 @@ CREATE INDEX IF NOT EXISTS docs_type ON docs(type);
 CREATE INDEX IF NOT EXISTS docs_browse ON docs(type, context, position);
 CREATE VIRTUAL TABLE IF NOT EXISTS docs_fts USING fts5(
     title, body, tokenize = 'porter unicode61 remove_diacritics 2');
--- A document's facets: (doc, facet, value, label) rows, read through the view ``facets``.
+-- A document's facets: (doc, facet, value, label) rows, read through the view doc_facets
+-- (a name no older release used: one that opens this file drops the tables and rebuilds).
 -- Each labelled value is stored once (facet_values) and a document's rows are pairs of
 -- integers, so a search counts its hits' facets by grouping integers (half the time of
 -- grouping the text) and the rows take an eighth of the room. A labelled value no row
--- uses any more is removed at the end of each refresh (search._drop_unused_values).
+-- uses any more is removed at the end of each refresh (facets.drop_unused).
 CREATE TABLE IF NOT EXISTS facet_values (id INTEGER PRIMARY KEY, facet TEXT NOT NULL,
     value TEXT NOT NULL, label TEXT NOT NULL, UNIQUE (facet, value, label));
 CREATE TABLE IF NOT EXISTS facet_rows (doc INTEGER NOT NULL, value INTEGER NOT NULL,
     PRIMARY KEY (doc, value)) WITHOUT ROWID;
 CREATE INDEX IF NOT EXISTS facet_rows_value ON facet_rows(value, doc);
-CREATE VIEW IF NOT EXISTS facets AS
+CREATE VIEW IF NOT EXISTS doc_facets AS
     SELECT r.doc AS doc, v.facet AS facet, v.value AS value, v.label AS label
       FROM facet_rows r JOIN facet_values v ON v.id = r.value;
 -- One row per (claim, source it cites), with the reference labels it cites the source

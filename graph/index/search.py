@@ -10,7 +10,7 @@ readers see the old index or the new one, never half of it.
 
 Three kinds of documents: ``claim`` (the sentence), ``source`` (title, or what
 the citing article says of an unidentified source) and ``concept`` (a condition
-or drug with all its labels). Facets are rows of the view ``facets(doc, facet, value,
+or drug with all its labels). Facets are rows of the view ``doc_facets(doc, facet, value,
 label)``, written through ``facets.py``; a claim also carries the kinds and organisations of the sources it
 cites, copied when either is written (``_inherit_source_facets``), so a source
 record loaded later shows in the claims' facets at once and a search counts
@@ -193,7 +193,7 @@ def _delete(conn: sqlite3.Connection, where: str, params: tuple) -> None:
     for chunk in _chunks(ids, 500):
         marks = ",".join("?" * len(chunk))
         named = conn.execute(
-            f"SELECT f.value, COUNT(*) FROM facets f JOIN docs d ON d.id = f.doc AND d.type = 'claim' "
+            f"SELECT f.value, COUNT(*) FROM doc_facets f JOIN docs d ON d.id = f.doc AND d.type = 'claim' "
             f"WHERE f.doc IN ({marks}) AND f.facet IN {_COUNTED_FACETS} GROUP BY f.value", chunk).fetchall()
         conn.executemany("UPDATE concept_counts SET claims = claims - ? WHERE concept = ?",
                          [(n, value) for value, n in named])
@@ -252,24 +252,14 @@ def _inherited_from(conn: sqlite3.Connection, source: str) -> set[tuple[str, str
     row = conn.execute("SELECT id FROM docs WHERE iri = ?", (source,)).fetchone()
     if row is None:
         return None
-    return set(conn.execute(f"SELECT facet, value, label FROM facets WHERE doc = ? AND facet IN {_INHERITED_FACETS}",
+    return set(conn.execute(f"SELECT facet, value, label FROM doc_facets WHERE doc = ? AND facet IN {_INHERITED_FACETS}",
                             (row[0],)))
 
 
 def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:
     """Give claims ``ids`` the kinds and organisations of the sources they cite, as
     indexed now (claims have none of their own: these rows are all inherited)."""
-    marks = ",".join("?" * len(ids))
-    # CROSS JOIN fixes the join order: from the claims' own cites rows. Left to itself,
-    # SQLite starts from every source's kind facet and reads every claim citing it.
-    facet_rows.remove(conn, ids, _INHERITED_FACETS)
-    conn.execute(
-        f"""INSERT INTO facet_rows(doc, value)
-            SELECT DISTINCT c.doc, f.value FROM cites c
-              CROSS JOIN docs s ON s.iri = c.source
-              CROSS JOIN facet_rows f ON f.doc = s.id
-              CROSS JOIN facet_values v ON v.id = f.value AND v.facet IN {_INHERITED_FACETS}
-             WHERE c.doc IN ({marks})""", ids)
+    facet_rows.inherit(conn, ids, _INHERITED_FACETS)
 
 
 # -- agreement with the store ------------------------------------------------------------

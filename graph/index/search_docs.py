@@ -193,7 +193,7 @@ def _patch_citers(conn: sqlite3.Connection, iri: str, row: dict, change: _Citers
     value_ids = facet_rows.ValueIds(conn)
     facet_rows.add(conn, value_ids, doc,
                    [("article", version, title) for version, title in sorted(change.added.get(iri, ()))])
-    cited = conn.execute("SELECT 1 FROM facets WHERE doc = ? AND facet = 'article' LIMIT 1", (doc,)).fetchone()
+    cited = conn.execute("SELECT 1 FROM doc_facets WHERE doc = ? AND facet = 'article' LIMIT 1", (doc,)).fetchone()
     state = "cited" if cited else "uncited"
     facet_rows.remove(conn, [doc], ["cited"])
     facet_rows.add(conn, value_ids, doc, [("cited", state, state)])

@@ -34,7 +34,7 @@ FACET_TITLES = {"type": "Result type", "kind": "Source kind", "organisation": "O
 # How many hits facet counts are taken over at most (see the module comment).
 FACET_COUNT_LIMIT = 2000
 # A document has the value ``facet = value``.
-_HAS_VALUE = "EXISTS (SELECT 1 FROM facets o WHERE o.doc = {id} AND o.facet = ? AND o.value = ?)"
+_HAS_VALUE = "EXISTS (SELECT 1 FROM doc_facets o WHERE o.doc = {id} AND o.facet = ? AND o.value = ?)"
 
 
 @dataclass
@@ -113,7 +113,7 @@ def _run(conn: sqlite3.Connection, query: str, match: str, fell_back: bool,
     facets = {}
     counts = _facet_counts(conn, bool(query), counted < total)
     for facet in FACETS:
-        ranked = sorted(counts.get(facet, []), key=lambda row: (-row[2], row[1]))[:facet_limit]
+        ranked = sorted(counts.get(facet, []), key=lambda row: (-row[2], row[1], row[0]))[:facet_limit]
         values = [FacetValue(v, lab, n, filters.get(facet) == v) for v, lab, n in ranked]
         if facet in filters and not any(v.selected for v in values):
             values.insert(0, FacetValue(filters[facet], filters[facet], 0, True))
@@ -136,7 +136,7 @@ def _collect_hits(conn: sqlite3.Connection, match: str | None, filters: dict[str
         # Candidates: the documents with the first filter's value (an index range);
         # the other filters are probed on each.
         where = "".join(f" AND {_HAS_VALUE.format(id='m.doc')}" for _ in pairs[1:])
-        conn.execute("INSERT OR IGNORE INTO hits(id, score) SELECT m.doc, 0 FROM facets m "
+        conn.execute("INSERT OR IGNORE INTO hits(id, score) SELECT m.doc, 0 FROM doc_facets m "
                      f"WHERE m.facet = ? AND m.value = ?{where}", [p for pair in pairs for p in pair])
     else:
         conn.execute("INSERT INTO hits(id, score) SELECT id, 0 FROM docs")
@@ -200,11 +200,15 @@ def _facet_counts(conn: sqlite3.Connection, ranked: bool, capped: bool) -> dict[
             merged[(facet, value)] = [label, n, [value_id]]
         else:
             found[0], found[2] = min(found[0], label), found[2] + [value_id]
+    shared = [value_id for _label, _n, ids in merged.values() if len(ids) > 1 for value_id in ids]
+    if shared:
+        for facet, value, n in conn.execute(
+                f"SELECT v.facet, v.value, COUNT(DISTINCT f.doc) FROM {counted} h CROSS JOIN facet_rows f "
+                f"ON f.doc = h.id CROSS JOIN facet_values v ON v.id = f.value "
+                f"WHERE f.value IN ({','.join('?' * len(shared))}) GROUP BY v.facet, v.value", shared):
+            merged[(facet, value)][1] = n
     counts: dict[str, list[tuple]] = {}
-    for (facet, value), (label, n, ids) in merged.items():
-        if len(ids) > 1:
-            n = conn.execute(f"SELECT COUNT(DISTINCT f.doc) FROM {counted} h CROSS JOIN facet_rows f "
-                             f"ON f.doc = h.id WHERE f.value IN ({','.join('?' * len(ids))})", ids).fetchone()[0]
+    for (facet, value), (label, n, _ids) in merged.items():
         counts.setdefault(facet, []).append((value, label, n))
     return counts
 

@@ -28,7 +28,7 @@ from itertools import combinations
 import networkx as nx
 
 from claimgraph.graph.rules import evidence
-from claimgraph.graph.index import page_lists
+from claimgraph.graph.index import facets, page_lists
 from claimgraph.graph.exports.safe_text import xml_text
 from claimgraph.graph.index.search_docs import CONCEPT_TYPES
 from claimgraph.graph.store import ClaimStore
@@ -51,7 +51,7 @@ def evidence_graph(store: ClaimStore) -> nx.DiGraph:
                             "level": level.label if level else "uncited", "rank": level.rank if level else 0}
             edges.add((version, claim, "contains"))
         for claim, kind, concept, label in conn.execute(
-                "SELECT d.iri, f.facet, f.value, f.label FROM facets f JOIN docs d ON d.id = f.doc "
+                "SELECT d.iri, f.facet, f.value, f.label FROM doc_facets f JOIN docs d ON d.id = f.doc "
                 "WHERE f.facet IN ('condition', 'drug') AND d.type = 'claim'"):
             nodes[concept] = {"type": kind, "label": label or _tail(concept)}
             edges.add((claim, concept, "mentions"))
@@ -62,8 +62,8 @@ def evidence_graph(store: ClaimStore) -> nx.DiGraph:
             cited.add(source)
         sources: dict[str, dict] = {}
         for source, title, facet, value, label in conn.execute(
-                "SELECT d.iri, d.title, f.facet, f.value, f.label FROM docs d LEFT JOIN facets f "
-                "ON f.doc = d.id AND f.facet IN ('kind', 'organisation', 'level') WHERE d.type = 'source'"):
+                "SELECT d.iri, d.title, f.facet, f.value, f.label FROM docs d "
+                f"{facets.left_join('f', 'd.id', 'kind', 'organisation', 'level')} WHERE d.type = 'source'"):
             if source not in cited:
                 continue  # known from a record only; nothing here rests on it
             data = sources.setdefault(source, {"type": "source", "kind": "source", "level": evidence.UNKNOWN.label,

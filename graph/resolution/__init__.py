@@ -179,6 +179,11 @@ def pool_digest(store: ClaimStore) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:16]
 
 
+# Above this many changed sources a refresh reads every unresolved reference in one query
+# rather than one query per source.
+BOUND_QUERIES_UP_TO = 200
+
+
 def read_references(store: ClaimStore, version: str | None = None,
                     sources: set[str] | None = None) -> list[Reference]:
     """The unresolved references of current versions (or of one version), with their
@@ -314,7 +319,11 @@ def _rewrite(store: ClaimStore, affected: set[str] | None, digest: str, all_deci
     confirmed = in_force(all_decisions)
     refused = rejected(all_decisions)
     pool = read_pool(store, digest)
-    refs = read_references(store, sources=affected)
+    # Bound queries for a small change (a load of a few articles: each a look-up); one
+    # query over every unresolved reference for a large one (a bulk load's 1 000 articles).
+    bound = affected is not None and len(affected) <= BOUND_QUERIES_UP_TO
+    refs = [r for r in read_references(store, sources=affected if bound else None)
+            if affected is None or r.source in affected]
     inserts: list[Quad] = [Quad(GRAPH_RESOLUTIONS, CG.poolDigest, Literal(digest), GRAPH_RESOLUTIONS)]
     for ref in refs:
         if ref.source in confirmed:
