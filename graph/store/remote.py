@@ -123,6 +123,12 @@ class RemoteStore:
         self.read_only = read_only
         self.timeout = timeout
         self.session = requests.Session()
+        # One connection per request. On a reused connection Virtuoso's answers over a few
+        # kilobytes waited ~40 ms each (its response written in parts, held by Nagle until
+        # this side's delayed ACK): 45 ms instead of 2.6 ms for an article's citation
+        # markers, measured at 10 000 articles. A new connection costs a handshake; the
+        # digest credentials stay with the session, so no new challenge.
+        self.session.headers["Connection"] = "close"
         user, password = os.environ.get(USER_ENV), os.environ.get(PASSWORD_ENV)
         if user:
             if os.environ.get(AUTH_ENV, "basic").lower() == "digest":
