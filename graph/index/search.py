@@ -12,7 +12,7 @@ Three kinds of documents: ``claim`` (the sentence), ``source`` (title, or what
 the citing article says of an unidentified source) and ``concept`` (a condition
 or drug with all its labels). Facets are rows of the view ``doc_facets(doc, facet, value,
 label)``, written through ``facets.py``; a claim also carries the kinds and organisations of the sources it
-cites, copied when either is written (``_inherit_source_facets``), so a source
+cites, copied when either is written (``facets.inherit``), so a source
 record loaded later shows in the claims' facets at once and a search counts
 facets from one table (``search_query``, which asks the index: searching lives there).
 
@@ -244,7 +244,7 @@ def _write(conn: sqlite3.Connection, docs: Iterable[_Doc], *, replace: bool = Fa
     for chunk in _chunks(claims, 500):
         _file_claims(conn, chunk)
     for chunk in _chunks(sorted(inheriting), 500):
-        _inherit_source_facets(conn, chunk)
+        facet_rows.inherit(conn, chunk, _INHERITED_FACETS)
 
 
 def _inherited_from(conn: sqlite3.Connection, source: str) -> set[tuple[str, str, str]] | None:
@@ -254,12 +254,6 @@ def _inherited_from(conn: sqlite3.Connection, source: str) -> set[tuple[str, str
         return None
     return set(conn.execute(f"SELECT facet, value, label FROM doc_facets WHERE doc = ? AND facet IN {_INHERITED_FACETS}",
                             (row[0],)))
-
-
-def _inherit_source_facets(conn: sqlite3.Connection, ids: list[int]) -> None:
-    """Give claims ``ids`` the kinds and organisations of the sources they cite, as
-    indexed now (claims have none of their own: these rows are all inherited)."""
-    facet_rows.inherit(conn, ids, _INHERITED_FACETS)
 
 
 # -- agreement with the store ------------------------------------------------------------
